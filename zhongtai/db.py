@@ -1,0 +1,122 @@
+"""Engines for every database zhongtai touches, built in one place per process.
+
+SQLite gets WAL and a busy timeout so a server and a seeder can share a file; every URL is
+masked in errors. ``ensure_database`` creates a PostgreSQL or MariaDB database when missing.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+from zhongtai.config import mask_url
+from zhongtai.errors import DatabaseError
+
+logger = logging.getLogger(__name__)
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.close()
+
+
+def create_engine(url: str, **kwargs) -> Engine:
+    """Create an engine for ``url``; SQLite files get their folder created and WAL mode."""
+    parsed = _parse(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
+        engine = sa.create_engine(parsed, **kwargs)
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    if parsed.get_backend_name() == "mysql":
+        parsed = parsed.update_query_dict({"charset": "utf8mb4"})
+    kwargs.setdefault("pool_pre_ping", True)
+    kwargs.setdefault("pool_size", 10)
+    kwargs.setdefault("max_overflow", 20)
+    return sa.create_engine(parsed, **kwargs)
+
+
+def _parse(url: str) -> URL:
+    try:
+        return make_url(url)
+    except Exception as exc:  # ArgumentError, ValueError
+        raise DatabaseError(
+            "not a SQLAlchemy database URL", url=mask_url(url), hint="e.g. sqlite:///file.db"
+        ) from exc
+
+
+def check_connection(engine: Engine) -> None:
+    """Connect once, turning driver errors into a DatabaseError with the masked URL."""
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+    except SQLAlchemyError as exc:
+        raise DatabaseError(
+            f"cannot connect: {type(exc.orig or exc).__name__}",
+            url=mask_url(str(engine.url.render_as_string(hide_password=False))),
+            hint="check that the server runs and the URL (host, port, user, database) is right",
+        ) from exc
+
+
+def ensure_database(url: str) -> None:
+    """Create the database named in a PostgreSQL or MariaDB URL if it does not exist yet."""
+    parsed = _parse(url)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite" or not parsed.database:
+        return
+    name = parsed.database
+    server = parsed.set(database="postgres" if backend == "postgresql" else "")
+    engine = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            if backend == "postgresql":
+                exists = conn.execute(
+                    sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
+                ).first()
+                if not exists:
+                    conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+            else:
+                conn.execute(
+                    sa.text(
+                        f"CREATE DATABASE IF NOT EXISTS `{name}` "
+                        "CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+                    )
+                )
+    except OperationalError as exc:
+        raise DatabaseError(
+            "cannot create the database", url=mask_url(url), hint="check the server and rights"
+        ) from exc
+    finally:
+        engine.dispose()
+
+
+def drop_database(url: str) -> None:
+    """Drop a PostgreSQL or MariaDB database, or delete a SQLite file (tests use this)."""
+    parsed = _parse(url)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            for suffix in ("", "-wal", "-shm"):
+                Path(parsed.database + suffix).unlink(missing_ok=True)
+        return
+    name = parsed.database
+    server = parsed.set(database="postgres" if backend == "postgresql" else "")
+    engine = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            if backend == "postgresql":
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            else:
+                conn.execute(sa.text(f"DROP DATABASE IF EXISTS `{name}`"))
+    finally:
+        engine.dispose()
