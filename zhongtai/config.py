@@ -66,11 +66,32 @@ class LegacySettings:
 
 
 @dataclass(frozen=True)
+class ProxySettings:
+    # Largest request body the strangler proxy forwards, in bytes (bigger bodies get 413).
+    max_body_bytes: int = 1_048_576
+    # Shadow copies in flight per proxy process; beyond that they are dropped and counted.
+    shadow_concurrency: int = 64
+    # How long a shadow copy or a canary platform read may take, in milliseconds.
+    upstream_timeout_ms: int = 5_000
+    # Add X-Zhongtai-Served-By: legacy|platform to every proxied response.
+    served_by_header: bool = True
+    # Percent of shadowed reads also sent to legacy twice (A/A noise), unless a route sets aa_rate.
+    aa_percent: int = 5
+    # How often proxies look for route changes in the state database, in milliseconds.
+    reload_ms: int = 500
+    # Route file seeded into the state database the first time; empty: the shipped table.
+    routes_file: str = ""
+    # Path of the Prometheus text endpoint on the proxy port; empty turns it off.
+    metrics_path: str = "/_zhongtai/metrics"
+
+
+@dataclass(frozen=True)
 class Settings:
     workspace: Path
     databases: Mapping[str, str]
     serve: ServeSettings = field(default_factory=ServeSettings)
     legacy: LegacySettings = field(default_factory=LegacySettings)
+    proxy: ProxySettings = field(default_factory=ProxySettings)
     operator_key: Secret = field(default_factory=lambda: Secret(""))
     config_file: Path | None = None
 
@@ -161,7 +182,7 @@ def load_settings(
     elif (cwd / CONFIG_FILE).is_file():
         path = cwd / CONFIG_FILE
     data = _read_file(path) if path else {}
-    known = {"workspace", "databases", "serve", "legacy", "security"}
+    known = {"workspace", "databases", "serve", "legacy", "proxy", "security"}
     unknown = set(data) - known
     if unknown:
         raise ConfigError(
@@ -198,6 +219,7 @@ def load_settings(
 
     serve = ServeSettings(**_section("serve", ServeSettings(), data.get("serve", {}), env))
     legacy = LegacySettings(**_section("legacy", LegacySettings(), data.get("legacy", {}), env))
+    proxy = ProxySettings(**_section("proxy", ProxySettings(), data.get("proxy", {}), env))
     security = data.get("security", {})
     key = env.get("ZHONGTAI_SECURITY_OPERATOR_KEY", security.get("operator_key", ""))
     return Settings(
@@ -205,6 +227,7 @@ def load_settings(
         databases=databases,
         serve=serve,
         legacy=legacy,
+        proxy=proxy,
         operator_key=Secret(key),
         config_file=path,
     )
@@ -241,6 +264,12 @@ channel_port = 8009    # the simulated Meituan/Eleme open API (for compensation 
 [legacy]
 max_body_bytes = 1048576   # larger request bodies are refused with 413
 # channel_api = "http://127.0.0.1:8009"   # where the compensation pull asks for missed orders
+
+[proxy]
+max_body_bytes = 1048576   # larger request bodies get 413 from the strangler proxy
+shadow_concurrency = 64    # shadow copies in flight per proxy process; more are dropped, counted
+served_by_header = true    # X-Zhongtai-Served-By: legacy|platform on every proxied response
+aa_percent = 5             # % of shadowed reads sent to legacy twice to measure field noise
 
 [security]
 # Signs operator control headers (forced side, dry-run marker). Prefer the environment:
