@@ -47,6 +47,8 @@ app = typer.Typer(
 )
 serve_app = typer.Typer(help="Run a server: legacy, platform, proxy or the simulated channel API.")
 app.add_typer(serve_app, name="serve")
+platform_app = typer.Typer(help="The middle platform's centers: schemas (alembic).")
+app.add_typer(platform_app, name="platform")
 
 
 def _version(value: bool) -> None:
@@ -190,6 +192,42 @@ def serve_legacy(
 
     s = state.settings
     run(create_app(s), host or s.serve.host, port or s.serve.legacy_port, name="legacy")
+
+
+@serve_app.command("platform")
+def serve_platform(
+    port: Annotated[
+        int | None, typer.Option(help="Port (default serve.platform_port, 8002).")
+    ] = None,
+    host: Annotated[str | None, typer.Option(help="Interface (default serve.host).")] = None,
+    split: Annotated[
+        bool, typer.Option("--split", help="Run each center as its own process.")
+    ] = False,
+    center: Annotated[
+        str | None, typer.Option(hidden=True, help="Serve this one center alone.")
+    ] = None,
+) -> None:
+    """Serve the middle platform's centers (schemas are upgraded to head first)."""
+    from zhongtai.platform.serve import serve_platform as run
+
+    s = state.settings
+    port = port or s.serve.platform_port
+    run(s, host=host or s.serve.host, port=port, split=split, center=center)
+
+
+@platform_app.command("upgrade")
+def platform_upgrade(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for machines.")] = False,
+) -> None:
+    """Take every center's database to its alembic head and show center → revision."""
+    from zhongtai.platform.migrations import upgrade_all
+    from zhongtai.platform.render import upgrade_json, upgrade_table
+
+    results = upgrade_all(state.settings)
+    if as_json:
+        print(json.dumps(upgrade_json(results), indent=2))
+    else:
+        console.print(upgrade_table(results))
 
 
 @serve_app.command("channel")

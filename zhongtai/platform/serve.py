@@ -1,0 +1,91 @@
+"""``zhongtai serve platform``: upgrade every center, then serve them in one process or split.
+
+* default: one uvicorn process, each center mounted at ``/centers/<name>``;
+* ``split=True``: each center runs as a child ``zhongtai serve platform --center <name>`` on a
+  free port, and this process serves the same ``/centers/<name>`` paths by forwarding to them;
+* ``center=<name>``: serve that center alone (what each split child runs). A child watches its
+  parent and exits when the parent is gone, so a killed parent leaves no orphans.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+import time
+
+from zhongtai.config import Settings
+from zhongtai.platform.center import available_centers
+from zhongtai.platform.migrations import upgrade_all, upgrade_center
+from zhongtai.serving import ServiceProcess, free_port, serve_app
+
+logger = logging.getLogger(__name__)
+PARENT_ENV = "ZHONGTAI_PLATFORM_PARENT_PID"
+
+
+def serve_platform(
+    settings: Settings, *, host: str, port: int, split: bool = False, center: str | None = None
+) -> None:
+    """Upgrade the schemas, then serve until SIGINT/SIGTERM (children are always stopped)."""
+    from zhongtai.platform.app import create_app
+    from zhongtai.platform.http import create_center_app
+
+    if center:
+        upgrade_center(settings, center)
+        _watch_parent()
+        serve_app(create_center_app(settings, center), host, port, name="platform")
+        return
+    upgrade_all(settings)
+    if not split:
+        serve_app(
+            create_app(settings, public_url=f"http://{host}:{port}"), host, port, name="platform"
+        )
+        return
+    children = _start_children(settings, host)
+    try:
+        remote = {name: child.url for name, child in children.items()}
+        serve_app(create_app(settings, remote_centers=remote), host, port, name="platform")
+    finally:
+        for child in children.values():
+            child.stop()
+
+
+def _start_children(settings: Settings, host: str) -> dict[str, ServiceProcess]:
+    env = {PARENT_ENV: str(os.getpid())}
+    if settings.config_file:
+        env["ZHONGTAI_CONFIG"] = str(settings.config_file)
+    children: dict[str, ServiceProcess] = {}
+    try:
+        for name in available_centers():
+            child = ServiceProcess(
+                "platform",
+                port=free_port(host),
+                host=host,
+                env=env,
+                workspace=settings.workspace,
+                log_dir=settings.workspace / "logs",
+                extra_args=["--center", name],
+            )
+            children[name] = child.start()
+            logger.info("center %s serves on %s", name, child.url)
+    except BaseException:
+        for child in children.values():
+            child.stop()
+        raise
+    return children
+
+
+def _watch_parent() -> None:
+    parent = os.environ.get(PARENT_ENV)
+    if not parent:
+        return
+
+    def watch() -> None:
+        # When the parent dies this process is re-parented, so getppid() changes.
+        while os.getppid() == int(parent):
+            time.sleep(1.0)
+        logger.warning("parent %s is gone; stopping this center", parent)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
