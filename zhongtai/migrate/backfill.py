@@ -1,0 +1,267 @@
+"""``zhongtai migrate backfill``: copy legacy rows into the centers through their mappings.
+
+For each mapping, in dependency order: split the source key space into partitions (one per
+worker), walk each partition in keyset chunks of ``chunk_size`` rows, transform, upsert the
+target rows in one target transaction, then commit the chunk's checkpoint (and quarantine
+rows) in the state database. ``--resume`` continues from the checkpoints of the last plan
+(the partitions it planned, whatever ``--workers`` says now); without it a mapping is planned
+afresh, which is safe because every write is an idempotent upsert. ``--dry-run`` transforms
+and counts, quarantine included, and writes nothing anywhere (not even the state database).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import queue as queue_mod
+import time
+import uuid
+from collections import Counter
+from collections.abc import Sequence
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import asdict, dataclass, field
+
+from rich.console import Console
+
+from zhongtai.config import Settings
+from zhongtai.errors import ConfigError, ZhongtaiError
+from zhongtai.migrate import checkpoints, source
+from zhongtai.migrate.checkpoints import Partition
+from zhongtai.migrate.mapping import Mapping
+from zhongtai.migrate.mappings import locate, resolve
+from zhongtai.migrate.preflight import Endpoints, check_mapping, open_endpoints
+from zhongtai.migrate.progress import RowProgress
+from zhongtai.migrate.worker import Engines, Job, PartResult, init_pool, pool_run, run_partition
+
+DEFAULT_CHUNK = 2_000
+
+
+@dataclass
+class MappingOutcome:
+    name: str
+    center: str
+    status: str  # done | already done | dry run
+    total: int
+    rows_read: int = 0
+    rows_written: int = 0
+    quarantined: int = 0
+    chunks: int = 0
+    seconds: float = 0.0
+    reasons: list[tuple[str, int, str]] = field(default_factory=list)
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows_read / self.seconds if self.seconds > 0 else 0.0
+
+
+@dataclass
+class BackfillReport:
+    dry_run: bool
+    outcomes: list[MappingOutcome]
+
+    def as_dict(self) -> dict:
+        return {
+            "dry_run": self.dry_run,
+            "mappings": [
+                {**asdict(o), "rows_per_second": round(o.rows_per_second, 1)} for o in self.outcomes
+            ],
+        }
+
+
+def split_ranges(lo: int | None, hi: int | None, parts: int) -> list[tuple[int, int | None]]:
+    """``parts`` key ranges ``(lo, hi]`` covering ``[lo, hi]``; the last is open-ended so rows
+    inserted after planning are copied too."""
+    if lo is None or hi is None:
+        return [(0, None)]
+    start = lo - 1
+    span = hi - start
+    parts = max(1, min(parts, span))
+    step = -(-span // parts)
+    bounds = [(start + i * step, start + (i + 1) * step) for i in range(parts)]
+    bounds = [(a, b) for a, b in bounds if a < hi]
+    return [*bounds[:-1], (bounds[-1][0], None)]
+
+
+def backfill(
+    settings: Settings,
+    names: Sequence[str] | None = None,
+    *,
+    mappings: Sequence[Mapping] | None = None,
+    workers: int = 1,
+    chunk_size: int = DEFAULT_CHUNK,
+    dry_run: bool = False,
+    resume: bool = False,
+    console: Console | None = None,
+) -> BackfillReport:
+    """Run the backfill of the named mappings (all by default); see the module docstring."""
+    if workers < 1:
+        raise ConfigError(f"--workers must be at least 1, got {workers}")
+    if chunk_size < 1:
+        raise ConfigError(f"chunk size must be at least 1, got {chunk_size}")
+    chosen = list(mappings) if mappings is not None else resolve(list(names or []))
+    for mapping in chosen:
+        check_mapping(mapping)
+    refs = {m.name: locate(m) for m in chosen} if workers > 1 else {}
+    endpoints = open_endpoints(settings, chosen, dry_run=dry_run)
+    run = _Run(settings, endpoints, workers, chunk_size, dry_run, resume, refs)
+    try:
+        if endpoints.state is not None:
+            checkpoints.ensure_state(endpoints.state)
+        with RowProgress(console) as progress:
+            run.progress = progress
+            outcomes = [run.mapping(m) for m in chosen]
+    finally:
+        run.close()
+        endpoints.dispose()
+    return BackfillReport(dry_run=dry_run, outcomes=outcomes)
+
+
+class _Run:
+    def __init__(self, settings, endpoints: Endpoints, workers, chunk_size, dry_run, resume, refs):
+        self.settings, self.endpoints = settings, endpoints
+        self.workers, self.chunk_size = workers, chunk_size
+        self.dry_run, self.resume, self.refs = dry_run, resume, refs
+        self.owner = uuid.uuid4().hex
+        self.engines = Engines(
+            {settings.database("legacy"): endpoints.legacy}
+            | {settings.database(c): e for c, e in endpoints.centers.items()}
+            | ({settings.database("state"): endpoints.state} if endpoints.state else {})
+        )
+        self.pool: ProcessPoolExecutor | None = None
+        self.queue = None
+        self.progress: RowProgress | None = None
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def _parts(self, mapping: Mapping, total: int, lo, hi) -> tuple[list[Partition], bool]:
+        ranges = split_ranges(lo, hi, self.workers)
+        if self.dry_run:
+            return [Partition(mapping.name, i, a, b, a) for i, (a, b) in enumerate(ranges)], False
+        with self.endpoints.state.begin() as conn:
+            info = checkpoints.run_info(conn, mapping.name) if self.resume else None
+            if info is not None and info["finished_at"] is not None:
+                return checkpoints.partitions(conn, mapping.name), True
+            if info is not None:
+                parts = checkpoints.partitions(conn, mapping.name)
+            else:
+                parts = checkpoints.plan(
+                    conn, mapping.name, ranges, total=total, chunk_size=self.chunk_size
+                )
+            for p in parts:
+                if not p.done:
+                    checkpoints.claim(conn, mapping.name, p.part, self.owner)
+        return parts, False
+
+    def mapping(self, mapping: Mapping) -> MappingOutcome:
+        started = time.monotonic()
+        with self.endpoints.legacy.connect() as conn:
+            lo, hi, total = source.key_bounds(conn, mapping)
+        parts, finished = self._parts(mapping, total, lo, hi)
+        outcome = MappingOutcome(mapping.name, mapping.center, "done", total)
+        for p in parts:
+            outcome.rows_read += p.rows_read
+            outcome.rows_written += p.rows_written
+            outcome.quarantined += p.quarantined
+            outcome.chunks += p.chunks_done
+        if finished:
+            outcome.status = "already done"
+            outcome.reasons = self._reasons(mapping, Counter(), {})
+            return outcome
+        task = self.progress.add(mapping.name, total, outcome.rows_read)
+        jobs = [self._job(mapping, p) for p in parts if not p.done]
+        try:
+            results = self._run_jobs(mapping, jobs)
+        except ZhongtaiError:
+            raise
+        except Exception as exc:
+            first_line = (str(exc).splitlines() or [""])[0][:300]
+            raise ZhongtaiError(
+                f"backfill of {mapping.name!r} failed: {type(exc).__name__}: {first_line}",
+                hint="chunks already committed are kept; fix the cause, then run the same "
+                "command with --resume (--debug shows the traceback)",
+            ) from exc
+        reasons: Counter = Counter()
+        examples: dict[str, str] = {}
+        for r in results:
+            outcome.rows_read += r.rows_read
+            outcome.rows_written += r.rows_written
+            outcome.quarantined += r.quarantined
+            outcome.chunks += r.chunks
+            reasons.update(r.reasons)
+            for k, v in r.examples.items():
+                examples.setdefault(k, v)
+            if r.stopped:
+                raise ZhongtaiError(
+                    f"backfill of {mapping.name!r} stopped: {r.stopped}",
+                    hint="another run owns its checkpoints now; check `zhongtai migrate status`",
+                )
+        self.progress.finish(task)
+        if not self.dry_run:
+            with self.endpoints.state.begin() as conn:
+                checkpoints.finish_run(conn, mapping.name)
+        outcome.status = "dry run" if self.dry_run else "done"
+        outcome.reasons = self._reasons(mapping, reasons, examples)
+        outcome.seconds = time.monotonic() - started
+        return outcome
+
+    def _reasons(self, mapping, reasons: Counter, examples: dict) -> list:
+        if self.dry_run:
+            return [(k, n, examples.get(k, "")) for k, n in reasons.most_common()]
+        with self.endpoints.state.connect() as conn:
+            return checkpoints.quarantine_reasons(conn, mapping.name)
+
+    def _job(self, mapping: Mapping, p: Partition) -> Job:
+        module = self.refs.get(mapping.name, ("", mapping.name))[0]
+        return Job(
+            module=module,
+            mapping=mapping.name,
+            part=p,
+            legacy_url=self.settings.database("legacy"),
+            target_url=self.settings.database(mapping.center),
+            state_url=None if self.dry_run else self.settings.database("state"),
+            chunk_size=self.chunk_size,
+            owner=self.owner,
+        )
+
+    def _run_jobs(self, mapping: Mapping, jobs: list[Job]) -> list[PartResult]:
+        return self._pool_jobs(jobs) if self.workers > 1 else self._local_jobs(mapping, jobs)
+
+    def _local_jobs(self, mapping: Mapping, jobs: list[Job]) -> list[PartResult]:
+        report = self.progress.reporter(mapping.name)
+        return [run_partition(j, self.engines, mapping=mapping, report=report) for j in jobs]
+
+    def _pool_jobs(self, jobs: list[Job]) -> list[PartResult]:
+        if self.pool is None:
+            # spawn: children build their own engines; nothing of ours crosses a fork.
+            ctx = multiprocessing.get_context("spawn")
+            self.queue = ctx.Queue()
+            self.pool = ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=ctx,
+                initializer=init_pool,
+                initargs=(self.queue, os.getpid()),
+            )
+        pending = {self.pool.submit(pool_run, j) for j in jobs}
+        results: list[PartResult] = []
+        try:
+            while pending:
+                done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                self._drain()
+                for future in done:
+                    results.append(future.result())
+        except BaseException:
+            for future in pending:
+                future.cancel()
+            raise
+        self._drain()
+        return results
+
+    def _drain(self) -> None:
+        while True:
+            try:
+                name, rows = self.queue.get_nowait()
+            except queue_mod.Empty:
+                return
+            self.progress.advance(name, rows)

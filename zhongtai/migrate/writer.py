@@ -1,0 +1,194 @@
+"""Idempotent bulk upserts into a center table, one strategy per engine.
+
+* PostgreSQL: ``COPY`` (binary) into a session temp table shaped like the written columns,
+  then ``INSERT … SELECT … ON CONFLICT (key) DO UPDATE``.
+* MariaDB/MySQL: multi-row ``INSERT … ON DUPLICATE KEY UPDATE`` (PyMySQL's ``executemany``
+  folds the rows into statements of up to ~1 MB).
+* SQLite: ``INSERT … ON CONFLICT (key) DO UPDATE`` through ``executemany``.
+
+Values go through each column's SQLAlchemy bind processing (``UtcDateTime`` → naive UTC, JSON →
+text where the driver needs it), so the rows a mapping produces are written exactly as the
+center's own repository would write them. Everything runs inside the caller's transaction.
+
+:func:`apply_record` is the row-level entry for sync: it replaces the target rows one source
+row owns (``Target.owner``), deleting the ones the new transform no longer produces.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import mysql, sqlite
+from sqlalchemy.engine import Connection
+
+from zhongtai.migrate.mapping import Mapped, Mapping, Quarantine, Target
+
+
+@dataclass(frozen=True)
+class _Plan:
+    columns: tuple[str, ...]
+    processors: tuple[Callable[[Any], Any] | None, ...]
+    sql: str
+    extra: tuple[Any, ...] = ()  # PostgreSQL: (temp table name, copy sql, create sql)
+
+
+_PLANS: dict[tuple[str, int, tuple[str, ...], tuple[str, ...]], _Plan] = {}
+
+
+def _processor(column: sa.Column, dialect, *, raw_json: bool) -> Callable | None:
+    if raw_json and isinstance(column.type, sa.JSON):
+        return None  # psycopg's own json dumper serialises Python objects in COPY
+    return column.type.dialect_impl(dialect).bind_processor(dialect)
+
+
+def _plan(conn: Connection, table: sa.Table, columns: tuple[str, ...], key: tuple[str, ...]):
+    dialect = conn.dialect
+    cache_key = (dialect.name, id(table), columns, key)
+    plan = _PLANS.get(cache_key)
+    if plan is not None:
+        return plan
+    missing = [c for c in (*columns, *key) if c not in table.c]
+    if missing:
+        raise ValueError(f"table {table.name!r} has no column(s) {missing}")
+    updates = [c for c in columns if c not in key] or [key[0]]
+    is_pg = dialect.name == "postgresql"
+    processors = tuple(_processor(table.c[c], dialect, raw_json=is_pg) for c in columns)
+    if is_pg:
+        prep = dialect.identifier_preparer
+        qualified = prep.format_table(table)
+        cols = ", ".join(prep.quote(c) for c in columns)
+        digest = hashlib.sha1(",".join(columns).encode()).hexdigest()[:8]
+        tmp = prep.quote(f"_zt_{table.name[:40]}_{digest}")
+        create = (
+            f"CREATE TEMP TABLE IF NOT EXISTS {tmp} ON COMMIT DELETE ROWS AS "
+            f"SELECT {cols} FROM {qualified} WITH NO DATA"
+        )
+        sets = ", ".join(f"{prep.quote(c)} = EXCLUDED.{prep.quote(c)}" for c in updates)
+        conflict = ", ".join(prep.quote(c) for c in key)
+        sql = (
+            f"INSERT INTO {qualified} ({cols}) SELECT {cols} FROM {tmp} "
+            f"ON CONFLICT ({conflict}) DO UPDATE SET {sets}"
+        )
+        copy = f"COPY {tmp} ({cols}) FROM STDIN (FORMAT BINARY)"
+        plan = _Plan(columns, processors, sql, (tmp, copy, create))
+    else:
+        if dialect.name == "sqlite":
+            stmt = sqlite.insert(table)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=list(key), set_={c: stmt.excluded[c] for c in updates}
+            )
+        elif dialect.name in ("mysql", "mariadb"):
+            stmt = mysql.insert(table)
+            stmt = stmt.on_duplicate_key_update({c: stmt.inserted[c] for c in updates})
+        else:
+            raise ValueError(f"no bulk upsert for the {dialect.name!r} engine")
+        stmt = stmt.values({c: sa.bindparam(c) for c in columns})
+        compiled = stmt.compile(dialect=dialect)
+        order = compiled.positiontup
+        if order is None or list(order) != list(columns):
+            raise ValueError(f"cannot compile a positional upsert for {table.name!r}")
+        plan = _Plan(columns, processors, compiled.string)
+    _PLANS[cache_key] = plan
+    return plan
+
+
+def _tuples(plan: _Plan, rows: Sequence[dict], key: tuple[str, ...], table: str) -> list[tuple]:
+    cols, procs = plan.columns, plan.processors
+    out: dict[tuple, tuple] = {}
+    key_idx = [cols.index(k) for k in key]
+    try:
+        for row in rows:
+            values = tuple(
+                (p(row[c]) if p is not None and row[c] is not None else row[c])
+                for c, p in zip(cols, procs, strict=True)
+            )
+            # Last one wins inside a batch: PostgreSQL refuses to upsert one key twice.
+            out[tuple(values[i] for i in key_idx)] = values
+    except KeyError as exc:
+        raise ValueError(
+            f"a row for {table!r} lacks column {exc.args[0]!r}; every row a mapping emits for "
+            "one table must carry the same columns"
+        ) from None
+    return list(out.values())
+
+
+def upsert(conn: Connection, target: Target, rows: Sequence[dict]) -> int:
+    """Insert-or-update ``rows`` into ``target.table`` by ``target.key``; returns rows sent."""
+    if not rows:
+        return 0
+    columns = tuple(rows[0])
+    plan = _plan(conn, target.table, columns, target.key)
+    values = _tuples(plan, rows, target.key, target.name)
+    dbapi = conn.connection.driver_connection
+    if conn.dialect.name == "postgresql":
+        tmp, copy_sql, create = plan.extra
+        with dbapi.cursor() as cur:
+            cur.execute(create)
+            cur.execute(f"TRUNCATE {tmp}")
+            types = _pg_types(cur, tmp, plan.columns)
+            with cur.copy(copy_sql) as copy:
+                copy.set_types(types)
+                for v in values:
+                    copy.write_row(v)
+            cur.execute(plan.sql)
+        return len(values)
+    cur = dbapi.cursor()
+    try:
+        cur.executemany(plan.sql, values)
+    finally:
+        cur.close()
+    return len(values)
+
+
+_PG_TYPES: dict[tuple[str, tuple[str, ...]], list[str]] = {}
+
+
+def _pg_types(cur, tmp: str, columns: tuple[str, ...]) -> list[str]:
+    cached = _PG_TYPES.get((tmp, columns))
+    if cached is None:
+        cur.execute(
+            "SELECT a.attname, t.typname FROM pg_attribute a JOIN pg_type t "
+            "ON t.oid = a.atttypid WHERE a.attrelid = %s::regclass AND a.attnum > 0",
+            (tmp,),
+        )
+        by_name = dict(cur.fetchall())
+        cached = [by_name[c] for c in columns]
+        _PG_TYPES[(tmp, columns)] = cached
+    return cached
+
+
+def write_mapped(conn: Connection, mapping: Mapping, batches: Sequence[Mapped]) -> int:
+    """Upsert every target row of ``batches`` in the mapping's target order; rows written."""
+    written = 0
+    for target in mapping.targets:
+        rows = [row for mapped in batches for row in mapped.get(target.name, ())]
+        written += upsert(conn, target, rows)
+    return written
+
+
+def apply_record(conn: Connection, mapping: Mapping, key: Any, result: Mapped | Quarantine | None):
+    """Make the target hold exactly what source row ``key`` maps to now (row-level sync).
+
+    ``None`` (the source row is gone) or a Quarantine removes the rows it owned; a Mapped
+    result replaces them: owned rows the transform no longer produces are deleted, then the
+    new rows are upserted. Targets without ``owner`` (shared rows) are only upserted.
+    """
+    mapped = result if isinstance(result, dict) else {}
+    for target in reversed(mapping.targets):
+        if not target.owner:
+            continue
+        table = target.table
+        keep = [tuple(r[k] for k in target.key) for r in mapped.get(target.name, ())]
+        stmt = sa.delete(table).where(table.c[target.owner] == key)
+        if keep:
+            stmt = stmt.where(~sa.tuple_(*(table.c[k] for k in target.key)).in_(keep))
+        conn.execute(stmt)
+    if mapped:
+        write_mapped(conn, mapping, [mapped])
+
+
+__all__ = ["apply_record", "upsert", "write_mapped"]
