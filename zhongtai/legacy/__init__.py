@@ -1,0 +1,1 @@
+"""The legacy O2O monolith: one FastAPI app over one database (see docs/legacy-api.md)."""

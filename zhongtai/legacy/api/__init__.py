@@ -1,0 +1,1 @@
+"""HTTP routers of the legacy monolith, one module per client kind."""
