@@ -1,0 +1,305 @@
+"""Order repositories: the abstract interfaces and their SQLAlchemy Core implementations.
+
+The in-memory twins are in :mod:`zhongtai.platform.order.fakes`. Saving an order is
+optimistic on ``version`` (a writer that loaded an older version gets a Conflict), appends
+only the new history rows, rewrites the handful of external references, and moves the
+order's pending events into the outbox in the same transaction.
+"""
+
+from __future__ import annotations
+
+import abc
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
+
+from zhongtai.platform.errors import Conflict
+from zhongtai.platform.ids import IdAllocator
+from zhongtai.platform.order import tables as t
+from zhongtai.platform.order.model import Channel, Event, Order
+from zhongtai.platform.order.query import OrderQuery
+from zhongtai.platform.order.rows import (
+    event_row,
+    history_rows,
+    order_from_rows,
+    order_row,
+    ref_rows,
+    static_rows,
+)
+from zhongtai.platform.order.sequences import next_day_value
+from zhongtai.platform.order.status import MainStatus
+
+
+class DuplicateKey(Conflict):
+    """An insert hit a unique key (order number, channel order id, push key)."""
+
+    default_code = "DUPLICATE_KEY"
+
+
+class OrderRepository(abc.ABC):
+    """Load and save :class:`Order` aggregates; read the outbox."""
+
+    @abc.abstractmethod
+    def get(self, order_no: str, *, for_update: bool = False) -> Order | None:
+        """The order with this number, deleted or not."""
+
+    @abc.abstractmethod
+    def get_many(self, order_nos: list[str], *, for_update: bool = False) -> list[Order]:
+        """The orders with these numbers, in id order (missing ones left out)."""
+
+    @abc.abstractmethod
+    def get_by_channel(self, channel: Channel, channel_order_id: str) -> Order | None: ...
+
+    @abc.abstractmethod
+    def add(self, order: Order) -> None:
+        """Insert a new order (its ``id`` already set) and its events."""
+
+    @abc.abstractmethod
+    def save(self, order: Order) -> None:
+        """Write back a loaded order; Conflict if someone saved it since it was loaded."""
+
+    @abc.abstractmethod
+    def search(self, query: OrderQuery) -> tuple[int, list[Order]]:
+        """The number of matches and one page of them."""
+
+    @abc.abstractmethod
+    def unclaimed(
+        self, system: str, store_id: int, statuses: tuple[MainStatus, ...], limit: int
+    ) -> list[str]:
+        """Numbers of live orders of the store in ``statuses`` not yet handed to ``system``
+        (no reference row, or one in PENDING), oldest (lowest id) first."""
+
+    @abc.abstractmethod
+    def events_after(self, after_id: int, limit: int) -> list[tuple[int, Event]]: ...
+
+
+class PushLog(abc.ABC):
+    """Inbound channel pushes already applied, keyed (channel, channel order id, push type)."""
+
+    @abc.abstractmethod
+    def seen(self, channel: str, channel_order_id: str, push_type: str) -> int | None:
+        """The order id the push was applied to, or None if it is new."""
+
+    @abc.abstractmethod
+    def record(
+        self, channel: str, channel_order_id: str, push_type: str, order_id: int, now: datetime
+    ) -> None: ...
+
+
+class DaySequences(abc.ABC):
+    @abc.abstractmethod
+    def next(self, store_id: int, business_day: date) -> int:
+        """Take the next number of the store's business day (the first is 1)."""
+
+
+def stale(order: Order) -> Conflict:
+    return Conflict(
+        f"order {order.order_no} was changed by someone else since version {order.version}",
+        code="VERSION_CONFLICT",
+        hint="load the order again and retry",
+        details={"version": order.version},
+    )
+
+
+class SqlOrderRepository(OrderRepository):
+    def __init__(self, connection: Connection, ids: IdAllocator) -> None:
+        self.conn = connection
+        self.ids = ids
+
+    def _load(self, where, *, for_update: bool = False, order_by=None, limit=None, offset=0):
+        query = sa.select(t.orders).where(where)
+        if order_by is not None:
+            query = query.order_by(*order_by).limit(limit).offset(offset)
+        if for_update:
+            query = query.with_for_update()
+        headers = self.conn.execute(query).mappings().all()
+        if not headers:
+            return []
+        ids = [h["id"] for h in headers]
+        children = {}
+        for name, table, key in (
+            ("items", t.order_items, t.order_items.c.line_no),
+            ("discounts", t.order_discounts, t.order_discounts.c.seq),
+            ("history", t.order_status_history, t.order_status_history.c.seq),
+            ("refs", t.external_refs, t.external_refs.c.system),
+        ):
+            stmt = sa.select(table).where(table.c.order_id.in_(ids)).order_by(key)
+            if for_update:
+                # A locking read sees the latest commit under MariaDB's REPEATABLE READ too.
+                stmt = stmt.with_for_update()
+            grouped: dict[int, list] = {i: [] for i in ids}
+            for row in self.conn.execute(stmt).mappings():
+                grouped[row["order_id"]].append(row)
+            children[name] = grouped
+        return [
+            order_from_rows(
+                h, *(children[n][h["id"]] for n in ("items", "discounts", "history", "refs"))
+            )
+            for h in headers
+        ]
+
+    def get(self, order_no: str, *, for_update: bool = False) -> Order | None:
+        found = self._load(t.orders.c.order_no == order_no, for_update=for_update)
+        return found[0] if found else None
+
+    def get_many(self, order_nos: list[str], *, for_update: bool = False) -> list[Order]:
+        if not order_nos:
+            return []
+        where = t.orders.c.order_no.in_(order_nos)
+        return self._load(where, for_update=for_update, order_by=[t.orders.c.id])
+
+    def get_by_channel(self, channel: Channel, channel_order_id: str) -> Order | None:
+        c = t.orders.c
+        found = self._load((c.channel == channel.value) & (c.channel_order_id == channel_order_id))
+        return found[0] if found else None
+
+    def add(self, order: Order) -> None:
+        try:
+            self.conn.execute(sa.insert(t.orders).values(**order_row(order)))
+        except IntegrityError as exc:
+            raise DuplicateKey(
+                f"order {order.order_no} collides with a stored order (number, channel id or "
+                "legacy id)"
+            ) from exc
+        for table, rows in static_rows(order):
+            if rows:
+                self.conn.execute(sa.insert(table), rows)
+        self._append(order, already=0)
+
+    def save(self, order: Order) -> None:
+        c = t.orders.c
+        row = order_row(order)
+        del row["id"]
+        row["version"] = order.version + 1
+        result = self.conn.execute(
+            sa.update(t.orders)
+            .where((c.id == order.id) & (c.version == order.version))
+            .values(**row)
+        )
+        if result.rowcount != 1:
+            raise stale(order)
+        order.version += 1
+        h = t.order_status_history.c
+        stored = self.conn.execute(
+            sa.select(sa.func.count())
+            .select_from(t.order_status_history)
+            .where(h.order_id == order.id)
+        ).scalar_one()
+        self.conn.execute(sa.delete(t.external_refs).where(t.external_refs.c.order_id == order.id))
+        self._append(order, already=stored)
+
+    def _append(self, order: Order, *, already: int) -> None:
+        new_history = history_rows(order, start=already)
+        if new_history:
+            self.conn.execute(sa.insert(t.order_status_history), new_history)
+        refs = ref_rows(order)
+        if refs:
+            self.conn.execute(sa.insert(t.external_refs), refs)
+        events = [event_row(self.ids.next_id("order_event"), e) for e in order.events]
+        if events:
+            self.conn.execute(sa.insert(t.order_outbox), events)
+        order.events.clear()
+
+    def _where(self, q: OrderQuery):
+        c = t.orders.c
+        where = sa.true()
+        if not q.include_deleted:
+            where &= c.deleted_at.is_(None)
+        if q.store_id is not None:
+            where &= c.store_id == q.store_id
+        if q.main_statuses:
+            where &= c.main_status.in_([s.value for s in q.main_statuses])
+        if q.refund_statuses:
+            where &= c.refund_status.in_([s.value for s in q.refund_statuses])
+        if q.channel is not None:
+            where &= c.channel == q.channel.value
+        if q.member_id is not None:
+            where &= c.member_id == q.member_id
+        if q.placed_from is not None:
+            where &= c.placed_at >= q.placed_from
+        if q.placed_to is not None:
+            where &= c.placed_at < q.placed_to
+        if q.phone_digits is not None:
+            where &= c.phone_search.contains(q.phone_digits, autoescape=True)
+        return where
+
+    def search(self, query: OrderQuery) -> tuple[int, list[Order]]:
+        where = self._where(query)
+        total = self.conn.execute(
+            sa.select(sa.func.count()).select_from(t.orders).where(where)
+        ).scalar_one()
+        column = getattr(t.orders.c, query.sort.lstrip("-"))
+        desc = query.sort.startswith("-")
+        order_by = [column.desc(), t.orders.c.id.desc()] if desc else [column, t.orders.c.id]
+        found = self._load(where, order_by=order_by, limit=query.size, offset=query.offset)
+        return total, found
+
+    def unclaimed(
+        self, system: str, store_id: int, statuses: tuple[MainStatus, ...], limit: int
+    ) -> list[str]:
+        c, r = t.orders.c, t.external_refs.c
+        handed = sa.exists().where(
+            (r.order_id == c.id) & (r.system == system) & (r.state != "PENDING")
+        )
+        stmt = (
+            sa.select(c.order_no)
+            .where(
+                (c.store_id == store_id)
+                & c.main_status.in_([s.value for s in statuses])
+                & c.deleted_at.is_(None)
+                & ~handed
+            )
+            .order_by(c.id)
+            .limit(limit)
+        )
+        return list(self.conn.execute(stmt).scalars())
+
+    def events_after(self, after_id: int, limit: int) -> list[tuple[int, Event]]:
+        o = t.order_outbox.c
+        rows = self.conn.execute(
+            sa.select(t.order_outbox).where(o.id > after_id).order_by(o.id).limit(limit)
+        ).mappings()
+        return [
+            (r["id"], Event(r["kind"], r["order_no"], r["payload"], r["created_at"])) for r in rows
+        ]
+
+
+class SqlPushLog(PushLog):
+    def __init__(self, connection: Connection) -> None:
+        self.conn = connection
+
+    def seen(self, channel: str, channel_order_id: str, push_type: str) -> int | None:
+        p = t.channel_pushes.c
+        return self.conn.execute(
+            sa.select(p.order_id).where(
+                (p.channel == channel)
+                & (p.channel_order_id == channel_order_id)
+                & (p.push_type == push_type)
+            )
+        ).scalar()
+
+    def record(
+        self, channel: str, channel_order_id: str, push_type: str, order_id: int, now: datetime
+    ) -> None:
+        try:
+            self.conn.execute(
+                sa.insert(t.channel_pushes).values(
+                    channel=channel,
+                    channel_order_id=channel_order_id,
+                    push_type=push_type,
+                    order_id=order_id,
+                    received_at=now,
+                )
+            )
+        except IntegrityError as exc:
+            raise DuplicateKey(f"push {channel}/{channel_order_id}/{push_type} exists") from exc
+
+
+class SqlDaySequences(DaySequences):
+    def __init__(self, connection: Connection) -> None:
+        self.conn = connection
+
+    def next(self, store_id: int, business_day: date) -> int:
+        return next_day_value(self.conn, store_id, business_day)

@@ -1,0 +1,386 @@
+"""Order center services: plain functions on a unit of work (HTTP and tests alike).
+
+Each write opens ``with uow:``, loads the order ``for_update``, applies the model's rules,
+saves (optimistic on ``version``) and commits; under a dry-run unit of work the same path runs
+and is rolled back. The center never calls another service (lecture 8): callers pass the
+store, member and SKU references they resolved themselves.
+
+**Idempotent channel pushes.** A command may carry a ``PushKey`` (channel, channel order id,
+push type). A key already recorded makes the command a no-op answered with the current order
+and ``duplicate=True``; otherwise the key is recorded in the same transaction as the change.
+Two identical pushes racing each other are settled by the database's unique keys: the loser's
+transaction fails, and it is answered as the duplicate of the winner.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Protocol, TypeVar
+
+from zhongtai.platform.errors import Conflict, InvalidInput, NotFound
+from zhongtai.platform.ids import IdAllocator
+from zhongtai.platform.order.handoff import CLAIMABLE, HandoffState, check_system
+from zhongtai.platform.order.model import Channel, Event, Order
+from zhongtai.platform.order.placing import OrderDraft, place_order
+from zhongtai.platform.order.query import OrderQuery
+from zhongtai.platform.order.repository import DaySequences, DuplicateKey, OrderRepository, PushLog
+from zhongtai.platform.order.status import MainStatus, RefundStatus
+
+T = TypeVar("T")
+MAX_CLAIM = 50
+
+
+class OrderUnitOfWork(Protocol):
+    orders: OrderRepository
+    pushes: PushLog
+    day_sequences: DaySequences
+    ids: IdAllocator
+
+    def __enter__(self) -> Any: ...
+    def __exit__(self, *exc: Any) -> None: ...
+    def commit(self) -> None: ...
+    def now(self) -> Any: ...
+
+
+@dataclass(frozen=True)
+class PushKey:
+    """Identity of one inbound channel push (domain.md §3.3)."""
+
+    channel: Channel
+    channel_order_id: str
+    push_type: str
+
+    def __post_init__(self) -> None:
+        for name, limit in (("channel_order_id", 40), ("push_type", 40)):
+            value = getattr(self, name)
+            if not isinstance(value, str) or not value.strip() or len(value) > limit:
+                raise InvalidInput(f"push {name} must be 1..{limit} characters, got {value!r}")
+
+    def matches(self, order: Order) -> bool:
+        return (self.channel, self.channel_order_id) == (order.channel, order.channel_order_id)
+
+
+@dataclass(frozen=True)
+class Handoff:
+    """A handoff step to record together with a status change (e.g. POS ack + ACCEPTED)."""
+
+    system: str
+    state: HandoffState
+    ref_no: str | None = None
+    error: str | None = None
+
+
+@dataclass
+class Outcome:
+    order: Order
+    duplicate: bool = False
+
+
+def not_found(what: str) -> NotFound:
+    return NotFound(
+        f"no order with {what}",
+        code="ORDER_NOT_FOUND",
+        hint="check the order number (orders are looked up exactly as created)",
+    )
+
+
+def _load(uow: OrderUnitOfWork, order_no: str, *, for_update: bool = False) -> Order:
+    order = uow.orders.get(order_no, for_update=for_update)
+    if order is None or order.deleted_at is not None:
+        raise not_found(f"order_no {order_no!r}")
+    return order
+
+
+def _check_store(order: Order, expected_store_id: int | None) -> None:
+    if expected_store_id is not None and order.store_id != expected_store_id:
+        raise Conflict(
+            f"order {order.order_no} belongs to store {order.store_id}, not {expected_store_id}",
+            code="WRONG_STORE",
+            details={"store_id": order.store_id, "expected_store_id": expected_store_id},
+        )
+
+
+def _retry_on_race(action: Callable[[], T]) -> T:
+    # The loser of a unique-key race sees the winner's row on the second attempt.
+    try:
+        return action()
+    except DuplicateKey:
+        return action()
+
+
+def create_order(
+    uow: OrderUnitOfWork, draft: OrderDraft, *, push: PushKey | None = None
+) -> Outcome:
+    """Record a new order; a repeated channel order is answered as a duplicate."""
+    if push is not None and (push.channel, push.channel_order_id) != (
+        draft.channel,
+        draft.channel_order_id,
+    ):
+        raise InvalidInput(
+            "the push key names another order than the draft",
+            code="PUSH_MISMATCH",
+            hint="push.channel/channel_order_id must equal the order's channel/channel_order_id",
+        )
+
+    place_order(draft, now=uow.now())  # validate before touching the database
+
+    def attempt() -> Outcome:
+        with uow:
+            now = uow.now()
+            if draft.channel_order_id is not None:
+                twin = uow.orders.get_by_channel(draft.channel, draft.channel_order_id)
+                if twin is not None:
+                    if push is None:
+                        raise Conflict(
+                            f"{draft.channel} order {draft.channel_order_id} is already "
+                            f"recorded as {twin.order_no}",
+                            code="CHANNEL_ORDER_EXISTS",
+                            details={"order_no": twin.order_no},
+                        )
+                    if uow.pushes.seen(push.channel, push.channel_order_id, push.push_type) is None:
+                        uow.pushes.record(*_key(push), twin.id, now)
+                        uow.commit()
+                    return Outcome(twin, duplicate=True)
+            if uow.orders.get(draft.order_no) is not None:
+                raise Conflict(
+                    f"order_no {draft.order_no!r} is already used",
+                    code="ORDER_EXISTS",
+                    hint="allocate a new number",
+                )
+            order = place_order(draft, now=now)
+            order.id = draft.legacy_id if draft.legacy_id is not None else uow.ids.next_id("order")
+            uow.orders.add(order)
+            if push is not None:
+                uow.pushes.record(*_key(push), order.id, now)
+            uow.commit()
+            return Outcome(order)
+
+    return _retry_on_race(attempt)
+
+
+def _key(push: PushKey) -> tuple[str, str, str]:
+    return push.channel.value, push.channel_order_id, push.push_type
+
+
+def _command(
+    uow: OrderUnitOfWork,
+    order_no: str,
+    apply: Callable[[Order, Any], None],
+    *,
+    push: PushKey | None,
+    expected_store_id: int | None = None,
+    expected_version: int | None = None,
+) -> Outcome:
+    """Load, guard, apply, save, record the push: the shape of every change."""
+
+    def attempt() -> Outcome:
+        with uow:
+            order = _load(uow, order_no, for_update=True)
+            _check_store(order, expected_store_id)
+            if push is not None:
+                if not push.matches(order):
+                    raise InvalidInput(
+                        f"push {push.channel}/{push.channel_order_id} does not name order "
+                        f"{order_no}",
+                        code="PUSH_MISMATCH",
+                    )
+                if uow.pushes.seen(*_key(push)) is not None:
+                    return Outcome(order, duplicate=True)
+            if expected_version is not None and order.version != expected_version:
+                raise Conflict(
+                    f"order {order_no} is at version {order.version}, not {expected_version}",
+                    code="VERSION_CONFLICT",
+                    hint="load the order again and retry",
+                    details={"version": order.version},
+                )
+            now = uow.now()
+            apply(order, now)
+            uow.orders.save(order)
+            if push is not None:
+                uow.pushes.record(*_key(push), order.id, now)
+            uow.commit()
+            return Outcome(order)
+
+    return _retry_on_race(attempt)
+
+
+def change_status(
+    uow: OrderUnitOfWork,
+    order_no: str,
+    target: MainStatus,
+    *,
+    source: str,
+    sub_status: str | None = None,
+    reason: str | None = None,
+    handoff: Handoff | None = None,
+    push: PushKey | None = None,
+    expected_store_id: int | None = None,
+    expected_version: int | None = None,
+) -> Outcome:
+    """Move the main status (and optionally record a handoff step in the same transaction)."""
+
+    def apply(order: Order, now: Any) -> None:
+        order.change_status(target, source=source, now=now, sub_status=sub_status, reason=reason)
+        if handoff is not None:
+            order.handoff(
+                handoff.system, handoff.state, now=now, ref_no=handoff.ref_no, error=handoff.error
+            )
+
+    return _command(
+        uow,
+        order_no,
+        apply,
+        push=push,
+        expected_store_id=expected_store_id,
+        expected_version=expected_version,
+    )
+
+
+def set_sub_status(
+    uow: OrderUnitOfWork,
+    order_no: str,
+    sub_status: str | None,
+    *,
+    source: str,
+    reason: str | None = None,
+    push: PushKey | None = None,
+    expected_store_id: int | None = None,
+) -> Outcome:
+    def apply(order: Order, now: Any) -> None:
+        order.set_sub_status(sub_status, source=source, now=now, reason=reason)
+
+    return _command(uow, order_no, apply, push=push, expected_store_id=expected_store_id)
+
+
+def change_refund(
+    uow: OrderUnitOfWork,
+    order_no: str,
+    target: RefundStatus,
+    *,
+    source: str,
+    amount: int | None = None,
+    reason: str | None = None,
+    push: PushKey | None = None,
+    expected_store_id: int | None = None,
+) -> Outcome:
+    """Move the refund track; the money itself moves in the payment center."""
+
+    def apply(order: Order, now: Any) -> None:
+        order.change_refund(target, source=source, now=now, amount=amount, reason=reason)
+
+    return _command(uow, order_no, apply, push=push, expected_store_id=expected_store_id)
+
+
+def record_handoff(
+    uow: OrderUnitOfWork,
+    order_no: str,
+    step: Handoff,
+    *,
+    expected_store_id: int | None = None,
+) -> Outcome:
+    """Record a handoff step alone; acking again with the same reference is a no-op."""
+    check_system(step.system)
+
+    def attempt() -> Outcome:
+        with uow:
+            order = _load(uow, order_no, for_update=True)
+            _check_store(order, expected_store_id)
+            ref = order.external_refs.get(step.system)
+            if (
+                ref is not None
+                and step.state is HandoffState.ACKED
+                and ref.state is HandoffState.ACKED
+                and ref.ref_no == step.ref_no
+            ):
+                return Outcome(order, duplicate=True)
+            order.handoff(
+                step.system, step.state, now=uow.now(), ref_no=step.ref_no, error=step.error
+            )
+            uow.orders.save(order)
+            uow.commit()
+            return Outcome(order)
+
+    return attempt()
+
+
+def claim_handoffs(
+    uow: OrderUnitOfWork,
+    system: str,
+    store_id: int,
+    *,
+    statuses: tuple[MainStatus, ...] = (MainStatus.PAID,),
+    limit: int = 10,
+) -> tuple[list[Order], bool]:
+    """Hand the store's oldest unhanded orders to ``system`` (marked PULLED) and say whether
+    more are waiting. Two concurrent claimers never receive the same order."""
+    check_system(system)
+    if not 1 <= limit <= MAX_CLAIM:
+        raise InvalidInput(f"limit {limit} is out of range", hint=f"use 1..{MAX_CLAIM}")
+    if not statuses:
+        raise InvalidInput("name at least one main status to claim from")
+    with uow:
+        now = uow.now()
+        candidates = uow.orders.unclaimed(system, store_id, statuses, limit + 1)
+        claimed = []
+        for order in uow.orders.get_many(candidates[:limit], for_update=True):
+            ref = order.external_refs.get(system)
+            # Re-checked under the row lock: a concurrent claimer may have taken it.
+            if order.main_status not in statuses or order.deleted_at is not None:
+                continue
+            if ref is not None and ref.state not in CLAIMABLE:
+                continue
+            order.handoff(system, HandoffState.PULLED, now=now)
+            uow.orders.save(order)
+            claimed.append(order)
+        uow.commit()
+        return claimed, len(candidates) > limit
+
+
+def next_day_sequence(uow: OrderUnitOfWork, store_id: int, business_day: date) -> int:
+    """Take the next number of the store's business day (atomic under concurrency)."""
+    if isinstance(store_id, bool) or not isinstance(store_id, int) or store_id <= 0:
+        raise InvalidInput(f"store_id must be a positive integer, got {store_id!r}")
+    with uow:
+        value = uow.day_sequences.next(store_id, business_day)
+        uow.commit()
+        return value
+
+
+def delete_order(uow: OrderUnitOfWork, order_no: str) -> Order:
+    """Soft delete (``deleted_at``); the order disappears from lookups and searches."""
+    with uow:
+        order = _load(uow, order_no, for_update=True)
+        order.delete(uow.now())
+        uow.orders.save(order)
+        uow.commit()
+        return order
+
+
+def get_order(uow: OrderUnitOfWork, order_no: str) -> Order:
+    with uow:
+        return _load(uow, order_no)
+
+
+def find_by_channel(uow: OrderUnitOfWork, channel: Channel, channel_order_id: str) -> Order:
+    with uow:
+        order = uow.orders.get_by_channel(channel, channel_order_id)
+        if order is None or order.deleted_at is not None:
+            raise not_found(f"{channel} order id {channel_order_id!r}")
+        return order
+
+
+def search_orders(uow: OrderUnitOfWork, query: OrderQuery) -> tuple[int, list[Order]]:
+    with uow:
+        return uow.orders.search(query)
+
+
+def list_events(
+    uow: OrderUnitOfWork, after_id: int = 0, limit: int = 100
+) -> list[tuple[int, Event]]:
+    """Outbox events with ids above ``after_id``, oldest first (a consumer's cursor)."""
+    if not 1 <= limit <= 1000:
+        raise InvalidInput(f"limit {limit} is out of range", hint="use 1..1000")
+    with uow:
+        return uow.orders.events_after(after_id, limit)
