@@ -1,7 +1,7 @@
 """The back office as a client: order searches by store, status, channel, phone and date.
 
-A search by the phone of a takeout order the run pushed must find it (the admin matches any
-stored phone format by its digits); finding nothing there is counted as an error.
+A search by the customer's mobile of a takeout order the run pushed, typed in any of the
+usual formats, must find it (the admin compares digits); finding nothing is an error.
 """
 
 from __future__ import annotations
@@ -11,6 +11,15 @@ from zhongtai.legacy.status import OrderStatus
 from zhongtai.workload.traffic_context import Context
 
 STATUSES = (OrderStatus.NEW, OrderStatus.ACCEPTED, OrderStatus.COMPLETED, OrderStatus.CANCELLED)
+FORMATS = ("{0}", "+86 {1}-{2}-{3}", "{1} {2} {3}", "86-{0}")
+
+
+def typed_phone(stored: str, rng) -> str:
+    """The customer's number as a clerk types it: the mobile of a privacy number or a list,
+    in one of the formats the stored data mixes (the search compares digits)."""
+    mobile = stored.replace(",", "_").split("_")[0]
+    fmt = rng.choice(FORMATS) if len(mobile) == 11 else "{0}"
+    return fmt.format(mobile, mobile[:3], mobile[3:7], mobile[7:])
 
 
 class AdminClient:
@@ -31,7 +40,10 @@ class AdminClient:
             params = {"channel": rng.randint(1, 4), "date_from": today, "date_to": today}
         elif roll < 0.85:
             sought = self._pushed_order()
-            params = {"phone": sought.phone} if sought else {"store_code": store.store_code}
+            if sought:
+                params = {"phone": typed_phone(sought.phone or "", rng)}
+            else:
+                params = {"store_code": store.store_code}
         else:
             params = {"date_from": today, "date_to": today}
         params.update(page=rng.choice((1, 1, 2)) if "phone" not in params else 1, size=20)
@@ -39,7 +51,8 @@ class AdminClient:
                                       params=params)  # fmt: skip
         if sought and reply.ok and isinstance(reply.data, dict) and not reply.data.get("total"):
             ctx.caller.recorder.note_error(
-                "admin.orders", f"phone {sought.phone} finds nothing, yet its order was acked"
+                "admin.orders",
+                f"phone {params['phone']!r} finds nothing, yet {sought.phone!r} was acked",
             )
 
     def _pushed_order(self):

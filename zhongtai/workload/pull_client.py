@@ -4,11 +4,15 @@ Most pulls first "lose" a push: the new order is deposited in the simulated chan
 (``zhongtai serve channel``) instead of being pushed. Then ``POST /api/channel/{ch}/pull``
 asks the target to fetch what it missed. Such an order counts as acknowledged only when the
 pull reports having created it; one pull per (channel, store) is in flight at a time, so the
-``created`` count can be attributed. Without a reachable channel API this client is not run.
+``created`` count can be attributed (when every store is being pulled, the arrival becomes a POS
+pull instead). Without a reachable channel API this client is not run.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
+from zhongtai.workload.catalog_view import StoreView
 from zhongtai.workload.channel_client import build_takeout, live_order, new_order_payload
 from zhongtai.workload.order_book import LiveOrder
 from zhongtai.workload.traffic_context import Context
@@ -25,12 +29,24 @@ class PullClient:
         self.deposited = 0
         self.recovered = 0
 
-    async def act(self, due: float) -> None:
+    def free_keys(self) -> list[tuple[str, StoreView]]:
+        return [
+            (channel, store)
+            for channel, stores in self.stores.items()
+            for store in stores
+            if (channel, store.store_code) not in self.busy
+        ]
+
+    async def act(self, due: float, fallback: Callable[[float], Awaitable[None]]) -> None:
+        """One compensation pull, or ``fallback`` when every (channel, store) is being pulled."""
         ctx = self.ctx
-        channels = [ch for ch, stores in self.stores.items() if stores]
-        channel = ctx.rng.choice(channels)
-        free = [s for s in self.stores[channel] if (channel, s.store_code) not in self.busy]
-        store = ctx.rng.choice(free or self.stores[channel])
+        free = self.free_keys()
+        if not free:
+            # A second pull of the same store would blur which pull created which order.
+            ctx.counters["compensation pulls replaced by POS pulls (every store busy)"] += 1
+            await fallback(due)
+            return
+        channel, store = ctx.rng.choice(free)
         key = (channel, store.store_code)
         self.busy.add(key)
         try:
@@ -54,7 +70,9 @@ class PullClient:
             ctx.counters[f"deposits refused by the channel API ({reply.error})"] += 1
             return
         self.deposited += 1
-        order = live_order(ctx, channel, store, takeout)
+        # In the book already (busy), so a POS that pulls it before our pull answers knows it.
+        order = ctx.book.add(live_order(ctx, channel, store, takeout))
+        order.busy = True
         self.waiting.setdefault((channel, store.store_code), []).append(order)
 
     async def _pull(self, channel: str, code: str, due: float) -> None:
@@ -72,10 +90,10 @@ class PullClient:
                 kind, f"pull for {code} created {created!r}, {len(waiting)} lost pushes waited"
             )
             for order in waiting:
-                ctx.book.add(order).dead = True
+                order.dead = True
             return
         for order in waiting:
-            ctx.book.add(order)
+            order.busy = False
             ctx.ack(f"pull.{channel}.recovered", order, order.status)
             ctx.book.mark_fresh(code)
             self.recovered += 1

@@ -61,7 +61,7 @@ async def _probe(session: aiohttp.ClientSession, base: str) -> str | None:
         async with session.get(f"{base.rstrip('/')}/healthz", timeout=timeout) as resp:
             return None if resp.status == 200 else f"HTTP {resp.status}"
     except (TimeoutError, aiohttp.ClientError, ValueError) as exc:
-        return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        return f"no answer: {type(exc).__name__}"
 
 
 def _clients(ctx: Context, notes: list[str]) -> tuple[dict, set[str]]:
@@ -97,7 +97,10 @@ async def _drive(
 
     async def arrive(kind: str, due: float) -> None:
         try:
-            await clients[kind].act(due)
+            if kind == "pull":
+                await clients["pull"].act(due, clients["pos"].act)
+            else:
+                await clients[kind].act(due)
         except Exception as exc:  # a bug in a client must show, not stop the run
             logger.exception("traffic client %s failed", kind)
             recorder.record(f"{kind}.internal", ctx.clock() - due, error=repr(exc))
@@ -164,7 +167,7 @@ async def _run(
             dropped = await _drive(clients, offsets, kinds, ctx, recorder)
             elapsed = loop.time() - started
     pull = clients.get("pull")
-    notes += [f"{n} {what}" for what, n in sorted(ctx.counters.items())]
+    notes += [f"{what}: {n}" for what, n in sorted(ctx.counters.items())]
     return summarize(
         recorder,
         elapsed=elapsed,
