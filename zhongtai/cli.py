@@ -245,6 +245,157 @@ def serve_channel(
     run(create_app(s), host or s.serve.host, port or s.serve.channel_port, name="channel")
 
 
+# --- strangler proxy: serve proxy, route list|set|rollback, status -----------------------------
+route_app = typer.Typer(help="The strangler proxy's routes: list, set a stage, roll back.")
+app.add_typer(route_app, name="route")
+
+
+@serve_app.command("proxy")
+def serve_proxy(
+    port: Annotated[int | None, typer.Option(help="Port (default serve.proxy_port, 8000).")] = None,
+    host: Annotated[str | None, typer.Option(help="Interface (default serve.host).")] = None,
+    workers: Annotated[
+        int, typer.Option(min=1, help="Proxy processes sharing the port (SO_REUSEPORT).")
+    ] = 1,
+) -> None:
+    """Serve the strangler proxy in front of legacy and the platform."""
+    from zhongtai.strangler.proxy import serve_proxy as run
+
+    s = state.settings
+    run(s, host=host or s.serve.host, port=port or s.serve.proxy_port, workers=workers)
+
+
+@route_app.command("list")
+def route_list(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for machines.")] = False,
+) -> None:
+    """Every route in match order, with its stage and sticky key."""
+    from zhongtai.strangler.operations import list_routes
+    from zhongtai.strangler.views import routes_table
+
+    routes = list_routes(state.settings)
+    if as_json:
+        print(json.dumps(routes, indent=2, ensure_ascii=False))
+    else:
+        console.print(routes_table(routes))
+
+
+@route_app.command("set")
+def route_set(
+    route: Annotated[str, typer.Argument(help="Route name (see `zhongtai route list`).")],
+    stage: Annotated[str, typer.Argument(help="legacy, shadow, canary, platform or retired.")],
+    why: Annotated[str, typer.Option("--why", help="Why (kept in the audit log).")],
+    percent: Annotated[
+        float | None, typer.Option("--percent", help="Canary share of keys on the platform.")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Allow skipping stages.")] = False,
+) -> None:
+    """Move a route to a stage; running proxies follow within a second."""
+    from zhongtai.strangler.operations import set_route
+    from zhongtai.strangler.views import audit_line
+
+    record = set_route(state.settings, route, stage, percent, why=why, force=force)
+    console.print(audit_line(record))
+
+
+@route_app.command("rollback")
+def route_rollback(
+    route: Annotated[str, typer.Argument(help="Route name.")],
+    why: Annotated[str, typer.Option("--why", help="Why (kept in the audit log).")],
+) -> None:
+    """Move a route one stage back (to canary: its last percentage)."""
+    from zhongtai.strangler.operations import rollback_route
+    from zhongtai.strangler.views import audit_line
+
+    console.print(audit_line(rollback_route(state.settings, route, why=why)))
+
+
+@route_app.command("history")
+def route_history(
+    route: Annotated[str | None, typer.Argument(help="Only this route.")] = None,
+    limit: Annotated[int, typer.Option(min=1, help="How many changes.")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for machines.")] = False,
+) -> None:
+    """The audit log of route changes, newest first."""
+    from zhongtai.strangler.operations import route_audit
+    from zhongtai.strangler.views import audit_line
+
+    records = route_audit(state.settings, route, limit)
+    if as_json:
+        print(json.dumps(records, indent=2, ensure_ascii=False))
+    for record in [] if as_json else records:
+        console.print(audit_line(record))
+
+
+@app.command()
+def status(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for machines.")] = False,
+) -> None:
+    """Routes, stages and live figures per side (requests, errors, p50/p99, mismatches)."""
+    from zhongtai.strangler.operations import status as strangler_status
+    from zhongtai.strangler.views import status_table
+
+    data = strangler_status(state.settings)
+    if as_json:
+        print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+    else:
+        console.print(status_table(data))
+
+
+# --- data migration: migrate backfill|status (capture and sync join this sub-app) ---------------
+migrate_app = typer.Typer(help="Data migration legacy → centers: backfill, status.")
+app.add_typer(migrate_app, name="migrate")
+
+
+@migrate_app.command("backfill")
+def migrate_backfill(
+    mappings: Annotated[
+        list[str] | None, typer.Argument(help="Mappings or groups (default: all, in order).")
+    ] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Processes, by key-range partition.")] = 1,
+    chunk: Annotated[int, typer.Option(min=1, help="Source rows per chunk.")] = 2_000,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Transform and count only; write nothing.")
+    ] = False,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Continue from the last run's checkpoints.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Copy legacy rows into the centers through the mappings (idempotent, resumable)."""
+    from zhongtai.migrate.backfill import backfill
+    from zhongtai.migrate.views import backfill_table
+
+    report = backfill(
+        state.settings,
+        mappings or [],
+        workers=workers,
+        chunk_size=chunk,
+        dry_run=dry_run,
+        resume=resume,
+        console=None if as_json else err_console,
+    )
+    if as_json:
+        print(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        console.print(backfill_table(report))
+
+
+@migrate_app.command("status")
+def migrate_status(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for machines.")] = False,
+) -> None:
+    """Per mapping: rows copied of total, chunks, quarantined rows and reasons, sync lag."""
+    from zhongtai.migrate.status import migrate_status as collect
+    from zhongtai.migrate.views import status_table
+
+    statuses = collect(state.settings)
+    if as_json:
+        print(json.dumps([s.as_dict() for s in statuses], indent=2, ensure_ascii=False))
+    else:
+        console.print(status_table(statuses))
+
+
 @app.command()
 def demo(
     orders: Annotated[int, typer.Option(min=0, help="Historical orders to seed.")] = 5_000,

@@ -1,0 +1,181 @@
+"""Real processes on loopback for the proxy's integration tests.
+
+``stack`` (one per test module) is: the real legacy app (``zhongtai serve legacy``) on a
+seeded SQLite database, the platform twin (``twin.py``: a real HTTP process that answers the
+legacy contract through legacy, honours the dry-run marker and records what it receives) and
+one strangler proxy (``zhongtai serve proxy``) on a SQLite state database, with gates made
+small (5 requests) so breaking one takes few requests.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+
+from zhongtai.config import load_settings
+from zhongtai.db import create_engine
+from zhongtai.serving import ServiceProcess, free_port, wait_until_healthy
+from zhongtai.strangler import signing
+from zhongtai.strangler.records import Records
+from zhongtai.strangler.state import StateStore
+from zhongtai.workload.seed import seed_legacy
+
+TWIN = Path(__file__).with_name("twin.py")
+SHIPPED_ROUTES = Path(__file__).parents[3] / "zhongtai" / "strangler" / "routes.toml"
+OPERATOR_KEY = "test-operator-key"
+MAX_BODY = 65_536
+WAIT = 15.0  # upper bound for conditions that normally hold within a second
+
+
+def wait_for(condition, what: str, timeout: float = WAIT):
+    """Poll ``condition`` until it returns something truthy; fail with ``what`` otherwise."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+class TwinProcess:
+    def __init__(self, port: int, legacy_url: str, log: Path) -> None:
+        self.port, self.legacy_url, self.log = port, legacy_url, log
+        self.url = f"http://127.0.0.1:{port}"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> TwinProcess:
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        out = open(self.log, "ab")  # noqa: SIM115 - closed with the process
+        self.proc = subprocess.Popen(
+            [sys.executable, str(TWIN), "--port", str(self.port), "--legacy", self.legacy_url],
+            stdout=out,
+            stderr=out,
+            start_new_session=True,
+        )
+        wait_until_healthy(f"{self.url}/_twin/healthz", proc=self.proc)
+        return self
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(10)
+
+    def requests(self) -> list[dict]:
+        return httpx.get(f"{self.url}/_twin/requests").json()
+
+    def forget(self) -> None:
+        httpx.delete(f"{self.url}/_twin/requests")
+
+    def fault(self, **fault) -> None:
+        httpx.post(f"{self.url}/_twin/fault", json=fault)
+
+
+def small_gates_routes_file(target: Path) -> Path:
+    """The shipped table with small gates and an A/A sample on every mp.stores read."""
+    text = SHIPPED_ROUTES.read_text(encoding="utf-8")
+    text = text.replace("min_requests = 20", "min_requests = 5")
+    text = text.replace('name = "mp.stores"\n', 'name = "mp.stores"\naa_rate = 1.0\n')
+    target.write_text(text, encoding="utf-8")
+    return target
+
+
+@dataclass
+class Stack:
+    workspace: Path
+    env: dict[str, str]
+    legacy: ServiceProcess
+    twin: TwinProcess
+    proxy: ServiceProcess
+    store: StateStore
+    records: Records
+    extra: list = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return self.proxy.url
+
+    def set_stage(self, route: str, stage: str, percent: float | None = None) -> None:
+        """Put ``route`` at ``stage`` (forced, audited) and wait until the proxies follow."""
+        current = self.store.load_table().get(route)
+        if current.stage.value != stage or current.percent != percent:
+            self.store.set_stage(route, stage, percent, who="pytest", why="test", force=True)
+        self.wait_reloaded()
+
+    def wait_reloaded(self, *urls: str) -> int:
+        version = self.store.version()
+        for url in urls or [self.url, *[p.url for p in self.extra]]:
+            wait_for(
+                lambda u=url: httpx.get(f"{u}/_zhongtai/healthz").json()["version"] >= version,
+                f"{url} to load route table version {version}",
+            )
+        return version
+
+    def signed(self, method: str, path: str, **control: str) -> dict[str, str]:
+        return signing.sign(OPERATOR_KEY, method, path, control)
+
+    def start_proxy(self, *, workers: int = 1) -> ServiceProcess:
+        """Another proxy process on its own port, sharing the state database."""
+        extra = ["--workers", str(workers)] if workers > 1 else []
+        proc = ServiceProcess(
+            "proxy",
+            port=free_port(),
+            env=self.env,
+            workspace=self.workspace,
+            log_dir=self.workspace / f"logs-{len(self.extra)}",
+            extra_args=extra,
+        )
+        proc.start()
+        self.extra.append(proc)
+        return proc
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    ws = tmp_path_factory.mktemp("strangler")
+    legacy_port, twin_port = free_port(), free_port()
+    env = {
+        "ZHONGTAI_WORKSPACE": str(ws),
+        "ZHONGTAI_SERVE_LEGACY_PORT": str(legacy_port),
+        "ZHONGTAI_SERVE_PLATFORM_PORT": str(twin_port),
+        "ZHONGTAI_SECURITY_OPERATOR_KEY": OPERATOR_KEY,
+        "ZHONGTAI_PROXY_RELOAD_MS": "200",
+        "ZHONGTAI_PROXY_MAX_BODY_BYTES": str(MAX_BODY),
+        "ZHONGTAI_PROXY_AA_PERCENT": "0",
+        "ZHONGTAI_PROXY_ROUTES_FILE": str(small_gates_routes_file(ws / "routes.toml")),
+        "ZHONGTAI_OPERATOR": "pytest",
+    }
+    settings = load_settings(ws, env={**os.environ, **env})
+    seed_legacy(
+        settings.database("legacy"),
+        stores=6,
+        members=20,
+        orders=40,
+        seed=3,
+        reset=True,
+        progress=False,
+    )
+    legacy = ServiceProcess("legacy", port=legacy_port, env=env, workspace=ws, log_dir=ws / "logs")
+    twin = TwinProcess(twin_port, legacy.url, ws / "logs" / "twin.log")
+    proxy = ServiceProcess("proxy", port=free_port(), env=env, workspace=ws, log_dir=ws / "logs")
+    engine = create_engine(settings.database("state"))
+    s = Stack(ws, env, legacy, twin, proxy, StateStore(engine), Records(engine))
+    try:
+        legacy.start()
+        twin.start()
+        proxy.start()
+        yield s
+    finally:
+        for p in [*s.extra, proxy]:
+            p.stop()
+        twin.stop()
+        legacy.stop()
+        engine.dispose()

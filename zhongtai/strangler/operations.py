@@ -1,0 +1,134 @@
+"""What the CLI asks of the strangler: route listings, stage changes, live status as data.
+
+Each function opens the state database from the settings, does one thing and returns plain
+data (dicts and lists) that ``views.py`` renders and ``--json`` prints as is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from zhongtai.config import Settings
+from zhongtai.db import create_engine
+from zhongtai.strangler.figures import RouteFigures
+from zhongtai.strangler.noise import judge_fields
+from zhongtai.strangler.records import Records
+from zhongtai.strangler.routes import Route
+from zhongtai.strangler.state import AuditRecord, StateStore, operator_name
+
+
+@contextmanager
+def open_state(settings: Settings) -> Iterator[tuple[StateStore, Records]]:
+    """The state store, created and seeded on first use; the engine is disposed after."""
+    engine = create_engine(settings.database("state"))
+    try:
+        store = StateStore(engine)
+        store.ensure(settings.proxy.routes_file or None)
+        yield store, Records(engine)
+    finally:
+        engine.dispose()
+
+
+def _route_dict(route: Route) -> dict:
+    return {
+        "name": route.name,
+        "methods": sorted(route.methods),
+        "path": route.template.text,
+        "stage": route.stage.value,
+        "percent": route.percent,
+        "revision": route.revision,
+        "group": route.group,
+        "keys": [str(k) for k in route.keys],
+        "fallback": route.fallback,
+        "shadow_writes": route.shadow_writes,
+    }
+
+
+def list_routes(settings: Settings) -> list[dict]:
+    """Every route in match order, with its stage."""
+    with open_state(settings) as (store, _):
+        return [_route_dict(r) for r in store.load_table().routes]
+
+
+def audit_dict(record: AuditRecord) -> dict:
+    d = dict(vars(record))
+    d["at"] = record.at.isoformat(timespec="seconds") + "Z"
+    return d
+
+
+def set_route(
+    settings: Settings,
+    name: str,
+    stage: str,
+    percent: float | None,
+    *,
+    why: str,
+    force: bool = False,
+    who: str | None = None,
+) -> dict:
+    """Change a route's stage (validated, audited); the audit record comes back."""
+    with open_state(settings) as (store, _):
+        record = store.set_stage(
+            name, stage, percent, who=who or operator_name(), why=why, force=force
+        )
+        return audit_dict(record)
+
+
+def rollback_route(settings: Settings, name: str, *, why: str, who: str | None = None) -> dict:
+    """One stage back (audited); the audit record comes back."""
+    with open_state(settings) as (store, _):
+        return audit_dict(store.rollback(name, who=who or operator_name(), why=why))
+
+
+def route_audit(settings: Settings, route: str | None = None, limit: int = 20) -> list[dict]:
+    with open_state(settings) as (store, _):
+        return [audit_dict(r) for r in store.audit(route, limit)]
+
+
+def _ms(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds * 1000, 2)
+
+
+def _figures_dict(fig: RouteFigures | None) -> dict:
+    if fig is None:
+        fig = RouteFigures(0)
+    sides = {
+        name: {
+            "requests": side.requests,
+            "errors": side.errors,
+            "error_rate": round(side.error_rate, 4),
+            "p50_ms": _ms(side.quantile(0.5)),
+            "p99_ms": _ms(side.quantile(0.99)),
+        }
+        for name, side in sorted(fig.sides.items())
+    }
+    verdicts = judge_fields(fig.raw_fields, fig.compared, fig.noise_fields, fig.aa_samples)
+    return {
+        "sides": sides,
+        "compared": fig.compared,
+        "mismatched": fig.mismatched,
+        "mismatch_rate": round(fig.mismatch_rate, 4),
+        "aa_samples": fig.aa_samples,
+        "shadows_dropped": fig.dropped,
+        "fallbacks": fig.fallbacks,
+        "reported_fields": [v.path for v in verdicts if v.reported][:10],
+        "noisy_fields": [v.path for v in verdicts if not v.reported and v.noise_rate > 0][:10],
+    }
+
+
+def status(settings: Settings) -> dict:
+    """Routes with their live figures since their last change, summed over all proxies."""
+    with open_state(settings) as (store, records):
+        table = store.load_table()
+        figures = records.figures({r.name: r.revision for r in table.routes})
+        last = {}
+        for record in store.audit(limit=500):
+            last.setdefault(record.route, audit_dict(record))
+    routes = []
+    for route in table.routes:
+        entry = _route_dict(route)
+        entry["last_change"] = last.get(route.name)
+        entry["figures"] = _figures_dict(figures.get(route.name))
+        routes.append(entry)
+    return {"version": table.version, "routes": routes}

@@ -1,0 +1,156 @@
+"""The embedded proxy: a lean mitmproxy ``Master`` in reverse mode, one or several processes.
+
+Only the addons a reverse proxy needs are loaded (the full ``DumpMaster`` chain dispatches
+every event to ~35 addons and costs about twice the CPU per request); ``connection_strategy``
+is ``lazy`` so that no connection to legacy is opened before the router picked the side. The
+proxyserver addon registers ``connection_strategy`` and ``body_size_limit``, so they are set
+with ``options.update`` after the addons are added, never in ``Options(...)``.
+
+``--workers N`` starts N processes listening on the same port with ``SO_REUSEPORT``: the
+kernel spreads connections over them. mitmproxy opens its listening socket with
+``asyncio.start_server``, so each worker runs on an event loop whose ``create_server``
+defaults ``reuse_port=True`` — a standard asyncio extension point, not a mitmproxy patch.
+Workers share nothing but the state database; bucketing is a pure hash, so they agree.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import signal
+import time
+
+from mitmproxy import master, options
+from mitmproxy.addons import core, errorcheck, next_layer, proxyserver
+
+from zhongtai.config import Settings
+from zhongtai.db import create_engine
+from zhongtai.errors import ServeError
+from zhongtai.serving import port_is_free
+from zhongtai.strangler.control import Control
+from zhongtai.strangler.guard import Guard
+from zhongtai.strangler.metrics import Metrics
+from zhongtai.strangler.records import Records
+from zhongtai.strangler.router import Router
+from zhongtai.strangler.runtime import Runtime, Upstream
+from zhongtai.strangler.shadow import Shadow
+from zhongtai.strangler.state import StateStore
+
+logger = logging.getLogger(__name__)
+
+
+class ReusePortLoop(asyncio.SelectorEventLoop):
+    """An event loop whose servers share their port with other processes (SO_REUSEPORT)."""
+
+    async def create_server(self, *args, **kwargs):
+        kwargs.setdefault("reuse_port", True)
+        return await super().create_server(*args, **kwargs)
+
+
+def build_addons(rt: Runtime, store: StateStore, records: Records) -> list:
+    """The strangler's addons in the order they must see each request."""
+    return [
+        Guard(rt),  # strip unsigned control headers, 413
+        Metrics(rt, lambda: records.snapshots(exclude=rt.instance)),  # own endpoints, counting
+        Router(rt),  # route, side, fallback, 410, served-by
+        Shadow(rt),  # dry-run copies, comparison, A/A
+        Control(rt, store, records),  # hot reload, flushing, gates
+    ]
+
+
+async def serve(settings: Settings, host: str, port: int) -> None:
+    """Run one proxy process until SIGTERM/SIGINT."""
+    engine = create_engine(settings.database("state"))
+    store, records = StateStore(engine), Records(engine)
+    table = await asyncio.to_thread(store.load_table)
+    rt = Runtime(
+        settings=settings.proxy,
+        legacy=Upstream.from_url("legacy", settings.url_for("legacy")),
+        platform=Upstream.from_url("platform", settings.url_for("platform")),
+        operator_key=settings.operator_key.reveal(),
+        table=table,
+    )
+    await rt.start()
+    opts = options.Options(mode=[f"reverse:{rt.legacy.url}@{host}:{port}"])
+    m = master.Master(opts)
+    m.addons.add(
+        core.Core(),
+        proxyserver.Proxyserver(),
+        next_layer.NextLayer(),
+        errorcheck.ErrorCheck(),
+        *build_addons(rt, store, records),
+    )
+    # Addon options exist only once proxyserver is loaded (KeyError in Options(...) before).
+    m.options.update(
+        connection_strategy="lazy",
+        # A backstop: bodies over max_body_bytes get the proxy's own 413 from the guard;
+        # mitmproxy refuses anything bigger than this before buffering it.
+        body_size_limit=str(settings.proxy.max_body_bytes * 4 + 65536),
+    )
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, m.shutdown)
+    try:
+        await m.run()
+    finally:
+        await rt.close()
+        engine.dispose()
+
+
+def run_worker(settings: Settings, host: str, port: int) -> None:
+    """Entry of one worker process (also used in-process when there is one worker)."""
+    if not logging.getLogger().handlers:
+        logging.basicConfig(
+            level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+    with asyncio.Runner(loop_factory=ReusePortLoop) as runner:
+        runner.run(serve(settings, host, port))
+
+
+def serve_proxy(settings: Settings, *, host: str, port: int, workers: int = 1) -> None:
+    """``zhongtai serve proxy``: seed the route table if needed, then run ``workers`` processes."""
+    if workers < 1:
+        raise ServeError(f"--workers must be at least 1, got {workers}")
+    engine = create_engine(settings.database("state"))
+    try:
+        StateStore(engine).ensure(settings.proxy.routes_file or None)
+    finally:
+        engine.dispose()
+    if not port_is_free(host, port):
+        raise ServeError(
+            f"cannot serve proxy: {host}:{port} is already in use",
+            hint="stop what listens there, or pass --port (ZHONGTAI_SERVE_PROXY_PORT)",
+        )
+    if workers == 1:
+        run_worker(settings, host, port)
+        return
+    ctx = multiprocessing.get_context("spawn")
+    procs = [
+        ctx.Process(target=run_worker, args=(settings, host, port), name=f"zhongtai-proxy-{i}")
+        for i in range(workers)
+    ]
+    stopping = False
+
+    def stop(*_):
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    for p in procs:
+        p.start()
+    try:
+        while not stopping and all(p.is_alive() for p in procs):
+            time.sleep(0.2)
+    finally:
+        for p in procs:
+            if p.is_alive():
+                p.terminate()
+        for p in procs:
+            p.join(10)
+            if p.is_alive():
+                p.kill()
+    if not stopping:
+        dead = [p.name for p in procs if p.exitcode not in (0, None, -signal.SIGTERM)]
+        raise ServeError(f"proxy worker(s) exited unexpectedly: {', '.join(dead) or 'unknown'}")

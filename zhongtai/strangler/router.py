@@ -1,0 +1,114 @@
+"""Addon: match the route, pick the side, point the flow at it; answer for retired routes.
+
+A canary read chosen for the platform on a route with ``fallback`` is sent by the proxy itself
+(aiohttp) so that a platform failure — refused connection, timeout or 5xx — can still be
+answered from legacy: mitmproxy cannot hand a flow to a second upstream once its own
+connection attempt failed. Every other request is forwarded by mitmproxy.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from mitmproxy import http
+
+from zhongtai.strangler import signing
+from zhongtai.strangler.decision import Decision, choose_side, plan_shadow, want_aa
+from zhongtai.strangler.guard import CONTROL, proxy_reply
+from zhongtai.strangler.keys import RequestView, extract_key
+from zhongtai.strangler.routes import READ_METHODS
+from zhongtai.strangler.runtime import HOP_BY_HOP, Copy, Runtime, Upstream
+from zhongtai.strangler.stages import Stage
+
+logger = logging.getLogger(__name__)
+DECISION = "zhongtai.decision"
+
+
+def copy_request(flow: http.HTTPFlow) -> Copy:
+    req = flow.request
+    body = req.get_content(strict=False) or b""
+    return Copy(
+        req.method, req.path, dict(req.headers.items()), body, req.headers.get("content-type", "")
+    )
+
+
+def point_at(flow: http.HTTPFlow, upstream: Upstream) -> None:
+    flow.request.scheme = upstream.scheme
+    flow.request.host = upstream.host  # also rewrites the Host header
+    flow.request.port = upstream.port
+
+
+class Router:
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+
+    async def request(self, flow: http.HTTPFlow) -> None:
+        if flow.response is not None:  # answered by the guard or a proxy endpoint
+            return
+        req = flow.request
+        match = self.rt.table.match(req.method, req.path)
+        route = match.route
+        dec = Decision(route, match.params)
+        flow.metadata[DECISION] = dec
+        if route.stage is Stage.RETIRED:
+            dec.side = "proxy"
+            flow.response = proxy_reply(
+                410,
+                41000,
+                f"{req.method} {req.path.split('?')[0]} is retired (route {route.name}); "
+                "it no longer serves requests: move the client to the platform API",
+            )
+            return
+        if route.keys and route.stage in (Stage.SHADOW, Stage.CANARY):
+            view = RequestView(
+                match.params,
+                dict(req.query.items()),
+                dict(req.headers.items()),
+                req.get_content(strict=False) or b"",
+                req.headers.get("content-type", ""),
+            )
+            dec.key = extract_key(route.keys, view)
+        forced = flow.metadata.get(CONTROL, {}).get(signing.SIDE)
+        dec.forced = forced in ("legacy", "platform")
+        dec.side = choose_side(route, dec.key, forced)
+        dec.shadow = plan_shadow(route, req.method, dec.side)
+        dec.aa = want_aa(route, req.method, dec.shadow, self.rt.settings.aa_percent / 100)
+        if dec.side == "platform":
+            if route.stage is Stage.CANARY and route.fallback and req.method in READ_METHODS:
+                await self._read_with_fallback(flow, dec)
+            else:
+                point_at(flow, self.rt.platform)
+        else:
+            point_at(flow, self.rt.legacy)
+
+    async def _read_with_fallback(self, flow: http.HTTPFlow, dec: Decision) -> None:
+        started = time.perf_counter()
+        reason = ""
+        try:
+            reply = await self.rt.send(self.rt.platform, copy_request(flow))
+            if reply.status < 500:
+                headers = [
+                    (k.encode(), v.encode())
+                    for k, v in reply.headers.items()
+                    if k.lower() not in HOP_BY_HOP
+                ]
+                flow.response = http.Response.make(reply.status, reply.body, headers)
+                return
+            reason = f"HTTP {reply.status}"
+        except Exception as exc:  # any failure of the platform means: answer from legacy
+            reason = f"{type(exc).__name__}: {exc}"
+        fig = self.rt.figures(dec.route)
+        fig.sides["platform"].observe(time.perf_counter() - started, error=True)
+        fig.fallbacks += 1
+        logger.info(
+            "platform read %s failed (%s); answering from legacy", flow.request.path, reason
+        )
+        dec.side, dec.fell_back = "legacy", True
+        point_at(flow, self.rt.legacy)
+
+    def response(self, flow: http.HTTPFlow) -> None:
+        dec = flow.metadata.get(DECISION)
+        if self.rt.settings.served_by_header and flow.response is not None:
+            # No decision: the guard or a proxy endpoint answered.
+            flow.response.headers[signing.SERVED_BY] = dec.side if dec else "proxy"

@@ -1,0 +1,97 @@
+"""Rich renderings of the strangler's data for the terminal (presentation only)."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+
+STAGE_STYLE = {
+    "legacy": "dim",
+    "shadow": "cyan",
+    "canary": "yellow",
+    "platform": "green",
+    "retired": "magenta",
+}
+
+
+def _stage(route: dict) -> Text:
+    label = route["stage"] + (f" {route['percent']:g}%" if route.get("percent") else "")
+    return Text(label, style=STAGE_STYLE.get(route["stage"], ""))
+
+
+def routes_table(routes: list[dict]) -> Table:
+    table = Table(title="strangler routes (first match wins; anything else → legacy)")
+    for col in ("route", "method", "path", "stage", "sticky key", "group", "rev"):
+        table.add_column(col, overflow="fold")
+    for r in routes:
+        table.add_row(
+            r["name"],
+            ",".join(r["methods"]),
+            r["path"],
+            _stage(r),
+            " | ".join(r["keys"]) or "-",
+            r["group"],
+            str(r["revision"]),
+        )
+    return table
+
+
+def audit_line(record: dict) -> str:
+    frm = record["from_stage"] or "(new)"
+    if record.get("from_percent"):
+        frm += f" {record['from_percent']:g}%"
+    to = record["to_stage"] + (f" {record['to_percent']:g}%" if record.get("to_percent") else "")
+    return f"{record['route']}: {frm} → {to} by {record['who']} at {record['at']} — {record['why']}"
+
+
+def _num(value: float | None, fmt: str = "{:.1f}") -> str:
+    return "-" if value is None else fmt.format(value)
+
+
+def status_table(data: dict) -> Table:
+    table = Table(
+        title=f"strangler status (route table version {data['version']}; figures since "
+        "each route's last change, all proxy processes)"
+    )
+    for col in (
+        "route",
+        "stage",
+        "side",
+        "requests",
+        "errors",
+        "p50 ms",
+        "p99 ms",
+        "compared",
+        "mismatch",
+        "A/A",
+        "dropped",
+        "fallbacks",
+    ):
+        justify = "left" if col in ("route", "stage", "side") else "right"
+        table.add_column(col, justify=justify)
+    for r in data["routes"]:
+        f = r["figures"]
+        for i, (side, s) in enumerate(f["sides"].items()):
+            first = i == 0
+            err = f"{s['errors']} ({s['error_rate']:.1%})" if s["errors"] else "0"
+            table.add_row(
+                r["name"] if first else "",
+                _stage(r) if first else "",
+                side,
+                str(s["requests"]),
+                Text(err, style="red" if s["errors"] else ""),
+                _num(s["p50_ms"]),
+                _num(s["p99_ms"]),
+                str(f["compared"]) if first else "",
+                Text(f"{f['mismatch_rate']:.1%}", style="red" if f["mismatched"] else "")
+                if first and f["compared"]
+                else "",
+                str(f["aa_samples"]) if first else "",
+                str(f["shadows_dropped"]) if first else "",
+                str(f["fallbacks"]) if first else "",
+            )
+        if f["reported_fields"]:
+            table.add_row(
+                "", "", Text("fields: " + ", ".join(f["reported_fields"]), style="red"), *[""] * 9
+            )
+    return table
