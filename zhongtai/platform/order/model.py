@@ -117,7 +117,7 @@ class Order:
     refund_status: RefundStatus = RefundStatus.NONE
     refunded_amount: int = 0
     channel_order_id: str | None = None
-    tenant_id: int | None = None
+    tenant_id: int = 1
     day_seq: int | None = None
     pickup_code: str | None = None
     member_id: int | None = None

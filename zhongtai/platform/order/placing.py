@@ -58,7 +58,7 @@ class OrderDraft:
     status: MainStatus = MainStatus.PENDING_PAYMENT
     sub_status: str | None = None
     channel_order_id: str | None = None
-    tenant_id: int | None = None
+    tenant_id: int = 1
     day_seq: int | None = None
     pickup_code: str | None = None
     member_id: int | None = None

@@ -94,6 +94,16 @@ class DaySequences(abc.ABC):
         """Take the next number of the store's business day (the first is 1)."""
 
 
+def is_unique_violation(exc: IntegrityError) -> bool:
+    """Whether the driver reports a unique/primary key violation (not NOT NULL, not FK)."""
+    orig = exc.orig
+    if getattr(orig, "sqlstate", None) == "23505":  # PostgreSQL (psycopg)
+        return True
+    if orig is not None and getattr(orig, "args", None) and orig.args[0] == 1062:  # MariaDB
+        return True
+    return "UNIQUE constraint failed" in str(orig)  # SQLite
+
+
 def stale(order: Order) -> Conflict:
     return Conflict(
         f"order {order.order_no} was changed by someone else since version {order.version}",
@@ -159,6 +169,8 @@ class SqlOrderRepository(OrderRepository):
         try:
             self.conn.execute(sa.insert(t.orders).values(**order_row(order)))
         except IntegrityError as exc:
+            if not is_unique_violation(exc):
+                raise
             raise DuplicateKey(
                 f"order {order.order_no} collides with a stored order (number, channel id or "
                 "legacy id)"
@@ -294,6 +306,8 @@ class SqlPushLog(PushLog):
                 )
             )
         except IntegrityError as exc:
+            if not is_unique_violation(exc):
+                raise
             raise DuplicateKey(f"push {channel}/{channel_order_id}/{push_type} exists") from exc
 
 

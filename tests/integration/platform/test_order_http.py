@@ -1,0 +1,253 @@
+"""The order center over real HTTP (uvicorn on loopback), on every engine."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from conftest import FIXED_NOW, dump_database, sqlite_file_bytes
+
+from zhongtai.platform.ids import PLATFORM_ID_BASE
+
+DRY = {"X-Zhongtai-Shadow": "dry-run"}
+MEITUAN = {
+    "order_no": "1250601SH001200001",
+    "store_id": 12,
+    "channel": "MEITUAN",
+    "channel_order_id": "27011234567890123456",
+    "order_type": "DELIVERY",
+    "status": "PAID",
+    "day_seq": 3,
+    "items": [
+        {"line_no": 1, "name": "宫保鸡丁", "qty": 2, "unit_price": 1800, "sku_id": 101},
+        {"line_no": 2, "name": "可乐", "qty": 1, "unit_price": 500, "channel_item_ref": "mt:9"},
+    ],
+    "discounts": [{"kind": "FULL_REDUCTION", "amount": 600, "platform_part": 200}],
+    "package_fee": 200,
+    "delivery_fee": 400,
+    "paid_amount": 4100,
+    "customer": {"name": "张(先生)", "phone": "18449039731_7333", "address": "人民大道1号"},
+    "store_snapshot": {"store_code": "SH0012", "name": "人民广场店"},
+    "placed_at": "2025-06-01T12:25:00+08:00",
+    "source": "MEITUAN_PUSH",
+    "push": {"channel": "MEITUAN", "channel_order_id": "27011234567890123456", "push_type": "new"},
+}
+MINI = {
+    "order_no": "3250601SH001200002",
+    "store_id": 12,
+    "channel": "MINI_PROGRAM",
+    "order_type": "PICKUP",
+    "member_id": 7,
+    "items": [{"line_no": 1, "name": "米饭", "qty": 1, "unit_price": 300, "sku_id": 102}],
+    "customer": {"phone": "+86 138-0013-8000"},
+    "source": "MP",
+}
+
+
+@pytest.fixture
+def api(platform_server):
+    with httpx.Client(base_url=f"{platform_server.url}/centers/order", timeout=30) as client:
+        yield client
+
+
+@pytest.fixture
+def seeded(api):
+    assert api.post("/orders", json=MEITUAN).status_code == 201
+    assert api.post("/orders", json=MINI).status_code == 201
+    return api
+
+
+def test_create_and_read_back_at_three_granularities(seeded):
+    body = seeded.get(f"/orders/{MEITUAN['order_no']}").json()
+    assert body["id"] == PLATFORM_ID_BASE and body["order_no"] == MEITUAN["order_no"]
+    assert (body["goods_amount"], body["paid_amount"], body["merchant_subsidy"]) == (
+        4100,
+        4100,
+        400,
+    )
+    assert body["placed_at"] == "2025-06-01T04:25:00+00:00"
+    assert body["created_at"] == FIXED_NOW.isoformat()
+    assert body["items"][1]["sku_id"] is None and body["items"][1]["channel_item_ref"] == "mt:9"
+    coarse = seeded.get(f"/orders/{MEITUAN['order_no']}", params={"view": "coarse"}).json()
+    assert len(coarse) == 8
+    by_channel = seeded.get("/orders/by-channel/MEITUAN/27011234567890123456?view=medium").json()
+    assert by_channel["order_no"] == MEITUAN["order_no"] and "items" not in by_channel
+
+
+def test_a_re_pushed_order_answers_duplicate(seeded):
+    again = seeded.post("/orders", json={**MEITUAN, "order_no": "1250601SH001200009"})
+    assert again.status_code == 200 and again.json()["duplicate"] is True
+    assert again.json()["order"]["order_no"] == MEITUAN["order_no"]
+    assert seeded.get("/orders").json()["total"] == 2
+
+
+def test_pos_cycle_pull_ack_progress(seeded):
+    pulled = seeded.post("/handoffs/POS/claim", json={"store_id": 12, "limit": 1}).json()
+    assert [o["order_no"] for o in pulled["orders"]] == [MEITUAN["order_no"]]
+    assert pulled["more"] is False  # the mini-program order is not paid yet
+    assert pulled["orders"][0]["external_refs"]["POS"]["state"] == "PULLED"
+    ack = seeded.post(
+        f"/orders/{MEITUAN['order_no']}/status",
+        json={
+            "to": "ACCEPTED",
+            "source": "POS",
+            "expected_store_id": 12,
+            "handoff": {"system": "POS", "state": "ACKED", "ref_no": "0042"},
+        },
+    )
+    assert ack.status_code == 200, ack.text
+    assert ack.json()["order"]["external_refs"]["POS"]["ref_no"] == "0042"
+    ready = seeded.post(
+        f"/orders/{MEITUAN['order_no']}/status",
+        json={"to": "READY", "source": "POS", "sub_status": "PICKUP_CODE_SET"},
+    )
+    assert ready.json()["order"]["main_status"] == "READY"
+    wrong = seeded.post(
+        f"/orders/{MEITUAN['order_no']}/status",
+        json={"to": "COMPLETED", "source": "POS", "expected_store_id": 99},
+    )
+    assert wrong.status_code == 409 and wrong.json()["error"]["code"] == "WRONG_STORE"
+
+
+def test_admin_search_and_member_orders(seeded):
+    found = seeded.get("/orders", params={"phone": "13800138000"}).json()
+    assert [o["order_no"] for o in found["items"]] == [MINI["order_no"]]
+    mine = seeded.get("/orders", params={"member_id": 7, "view": "coarse"}).json()
+    assert mine["total"] == 1 and mine["items"][0]["main_status"] == "PENDING_PAYMENT"
+    paid = seeded.get("/orders", params=[("main_status", "PAID"), ("main_status", "ACCEPTED")])
+    assert [o["order_no"] for o in paid.json()["items"]] == [MEITUAN["order_no"]]
+    window = seeded.get(
+        "/orders",
+        params={"placed_from": "2025-06-01T00:00:00+08:00", "placed_to": "2025-06-02T00:00:00Z"},
+    )
+    assert window.json()["total"] == 2
+
+
+def test_day_sequence_and_events(seeded):
+    first = seeded.post("/day-sequences/12/2025-06-01/next").json()
+    second = seeded.post("/day-sequences/12/2025-06-01/next").json()
+    assert (first["value"], second["value"]) == (1, 2)
+    events = seeded.get("/events").json()
+    assert [e["kind"] for e in events["events"]] == ["ORDER_CREATED", "ORDER_CREATED"]
+    assert seeded.get("/events", params={"after_id": events["last_id"]}).json()["events"] == []
+
+
+BAD_INPUT = [
+    ("POST", "/orders", {"order_no": "x"}, 400, "INVALID_REQUEST"),
+    (
+        "POST",
+        "/orders",
+        {**MINI, "order_no": "N2", "paid_amount": 1},
+        400,
+        "MONEY_NOT_CONSERVED",
+    ),
+    ("POST", "/orders", {**MINI, "order_no": "N3", "items": []}, 400, "INVALID_LINE"),
+    (
+        "POST",
+        "/orders",
+        {**MINI, "order_no": "N4", "placed_at": "2025-06-01T12:00:00"},
+        400,
+        "NAIVE_TIMESTAMP",
+    ),
+    ("POST", "/orders", MINI, 409, "ORDER_EXISTS"),
+    ("GET", "/orders/NOPE", None, 404, "ORDER_NOT_FOUND"),
+    ("GET", "/orders?phone=12", None, 400, "INVALID_PHONE"),
+    ("GET", "/orders?view=huge", None, 400, "INVALID_REQUEST"),
+    (
+        "POST",
+        f"/orders/{MEITUAN['order_no']}/status",
+        {"to": "CANCELLED"},
+        400,
+        "INVALID_REQUEST",
+    ),
+    (
+        "POST",
+        f"/orders/{MINI['order_no']}/status",
+        {"to": "COMPLETED", "source": "POS"},
+        409,
+        "ILLEGAL_TRANSITION",
+    ),
+    (
+        "POST",
+        f"/orders/{MINI['order_no']}/refund-status",
+        {"to": "APPLIED", "source": "MP"},
+        409,
+        "NOT_PAID",
+    ),
+    ("POST", "/handoffs/pos/claim", {"store_id": 12}, 400, "INVALID_SYSTEM"),
+    ("POST", "/handoffs/POS/claim", {"store_id": 12, "limit": 99}, 400, "INVALID_INPUT"),
+]
+
+
+def test_bad_input_is_explained_and_changes_nothing(seeded):
+    # One server for every case: starting a platform per case costs more than the checks.
+    before = seeded.get("/orders", params={"view": "fine", "include_deleted": True}).json()
+    for method, path, body, status, code in BAD_INPUT:
+        r = seeded.request(method, path, json=body)
+        assert (r.status_code, r.json()["error"]["code"]) == (status, code), (path, r.text)
+        assert r.json()["error"]["message"]
+    after = seeded.get("/orders", params={"view": "fine", "include_deleted": True}).json()
+    assert after == before
+
+
+def test_illegal_transition_details_name_the_allowed_states(seeded):
+    r = seeded.post(f"/orders/{MINI['order_no']}/status", json={"to": "READY", "source": "POS"})
+    assert r.json()["error"]["details"] == {
+        "track": "main",
+        "from": "PENDING_PAYMENT",
+        "to": "READY",
+        "allowed": ["CANCELLED", "PAID"],
+    }
+
+
+def shadowed_burst(api: httpx.Client) -> list[httpx.Response]:
+    no = MEITUAN["order_no"]
+    calls = [
+        ("POST", "/orders", {**MINI, "order_no": "3250601SH001200003"}),
+        (
+            "POST",
+            "/orders",
+            {
+                **MEITUAN,
+                "order_no": "X",
+                "channel_order_id": "NEW1",
+                "push": {**MEITUAN["push"], "channel_order_id": "NEW1"},
+            },
+        ),
+        ("POST", "/handoffs/POS/claim", {"store_id": 12}),
+        (
+            "POST",
+            f"/orders/{no}/status",
+            {
+                "to": "ACCEPTED",
+                "source": "POS",
+                "handoff": {"system": "POS", "state": "ACKED", "ref_no": "1"},
+            },
+        ),
+        ("POST", f"/orders/{no}/sub-status", {"sub_status": "RIDER", "source": "DELIVERY"}),
+        ("POST", f"/orders/{no}/refund-status", {"to": "APPLIED", "source": "MEITUAN_PUSH"}),
+        ("PUT", f"/orders/{no}/handoffs/OMS", {"state": "NOT_NEEDED"}),
+        ("POST", f"/orders/{MINI['order_no']}/status", {"to": "PAID", "source": "PAY_NOTIFY"}),
+        ("POST", "/day-sequences/12/2025-06-01/next", None),
+        ("DELETE", f"/orders/{MINI['order_no']}", None),
+    ]
+    return [api.request(method, path, json=body, headers=DRY) for method, path, body in calls]
+
+
+def test_dry_run_writes_answer_for_real_and_leave_the_database_identical(
+    seeded, platform_settings, engine_name
+):
+    url = platform_settings.database("order")
+    before = dump_database(url)
+    raw_before = sqlite_file_bytes(url) if engine_name == "sqlite" else None
+    responses = shadowed_burst(seeded)
+    for r in responses:
+        assert r.status_code in (200, 201), r.text
+        assert r.headers["X-Zhongtai-Dry-Run"] == "rolled-back"
+    assert responses[0].json()["order"]["id"] == PLATFORM_ID_BASE + 2  # the id a real call gets
+    assert responses[3].json()["order"]["main_status"] == "ACCEPTED"
+    assert responses[8].json()["value"] == 1
+    assert dump_database(url) == before
+    if raw_before is not None:
+        assert sqlite_file_bytes(url) == raw_before
+    real = seeded.post("/day-sequences/12/2025-06-01/next").json()
+    assert real["value"] == 1  # the shadowed call did not burn a number
