@@ -15,7 +15,7 @@ import httpx
 from zhongtai.config import mask_url
 from zhongtai.legacy.envelope import CHANNEL_DOWN, LegacyError
 
-CURSOR_MAX = 32  # t_pull_cursor.last_order_id, where the cursor is kept
+CURSOR_MAX = 30  # kept as 'c:<cursor>' in t_pull_cursor.last_order_id, VARCHAR(32)
 
 
 @dataclass(frozen=True)

@@ -345,3 +345,28 @@ def test_pull_answers_502_when_the_channel_api_does_not_answer(legacy):
     assert resp.status_code == 502
     assert resp.json()["code"] == 50201 and "did not answer" in resp.json()["msg"]
     assert snapshot(legacy.engine) == before
+
+
+def test_concurrent_new_orders_of_one_store_get_distinct_serials(legacy):
+    oids = [platform_order_id() for _ in range(8)]
+    barrier = threading.Barrier(len(oids))
+    codes: list[int] = []
+
+    def push(oid):
+        barrier.wait()
+        codes.append(mt(legacy, "new", meituan_new(oid, poi="mt-poi-bj")).status_code)
+
+    threads = [threading.Thread(target=push, args=(oid,)) for oid in oids]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert codes == [200] * len(oids)
+    with legacy.engine.connect() as conn:
+        numbers = (
+            conn.execute(sa.select(t_order.c.order_no).where(t_order.c.channel_order_id.in_(oids)))
+            .scalars()
+            .all()
+        )
+    serials = sorted(int(no[-5:]) for no in numbers)
+    assert len(numbers) == len(oids) and serials == list(range(serials[0], serials[0] + len(oids)))

@@ -87,17 +87,17 @@ def test_meituan_pull_ingests_missed_orders_once_and_advances_the_cursor(legacy,
     for oid in (pushed, missed):
         fake.deposit("meituan", "mt-poi-a", meituan_new(oid, poi="mt-poi-a"))
     fake.deposit("meituan", "mt-poi-b", meituan_new(platform_order_id(), poi="mt-poi-b"))
-    start = cursor_of(legacy, 1, legacy.ids["store_a"])
+    start = (cursor_of(legacy, 1, legacy.ids["store_a"]) or "c:")[2:]
 
     resp = pull(legacy, "meituan", "SH0101")
     assert resp.json() == {"code": 0, "msg": "ok", "data": {"pulled": 2, "created": 1}}
-    assert fake.asked[-1] == ("meituan", "mt-poi-a", start or "")
+    assert fake.asked[-1] == ("meituan", "mt-poi-a", start)
     assert count(legacy.engine, t_order, t_order.c.channel_order_id == missed) == 1
     cursor = cursor_of(legacy, 1, legacy.ids["store_a"])
-    assert cursor == str(fake.entries[1][0])
+    assert cursor == f"c:{fake.entries[1][0]}"
 
     assert pull(legacy, "meituan", "SH0101").json()["data"] == {"pulled": 0, "created": 0}
-    assert fake.asked[-1] == ("meituan", "mt-poi-a", cursor)
+    assert fake.asked[-1] == ("meituan", "mt-poi-a", cursor[2:])
     # The channel hands the same order out again later: still one order.
     fake.deposit("meituan", "mt-poi-a", meituan_new(missed, poi="mt-poi-a"))
     assert pull(legacy, "meituan", "SH0101").json()["data"] == {"pulled": 1, "created": 0}
@@ -135,3 +135,20 @@ def test_failed_pulls_change_nothing(legacy, fake):
     resp = legacy.http.post("/api/channel/baidu/pull", json={"store_code": "BJ0101"})
     assert resp.status_code == 400 and "channel" in resp.json()["msg"]
     assert snapshot(legacy.engine) == before
+
+
+def test_a_seeded_cursor_row_without_a_channel_cursor_pulls_from_the_start(legacy, fake):
+    with legacy.engine.begin() as conn:  # what seeded history leaves: only last_order_id
+        conn.execute(
+            t_pull_cursor.insert().values(
+                channel=2,
+                store_id=legacy.ids["store_bj"],
+                last_order_id="3000000000000284045",
+                last_pull_time="2025-11-30 19:53:46",
+            )
+        )
+    oid = platform_order_id()
+    fake.deposit("eleme", "ele-shop-bj", eleme_message(oid, shop="ele-shop-bj"))
+    assert pull(legacy, "eleme", "BJ0101").json()["data"] == {"pulled": 1, "created": 1}
+    assert fake.asked[-1] == ("eleme", "ele-shop-bj", "")
+    assert cursor_of(legacy, 2, legacy.ids["store_bj"]) == f"c:{fake.entries[-1][0]}"
