@@ -1,0 +1,1 @@
+"""Workload: deterministic legacy seed data (``seed``) and live traffic of every client kind."""
