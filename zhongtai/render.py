@@ -23,11 +23,7 @@ def settings_table(data: dict) -> Table:
 def traffic_table(summary) -> Table:
     """A TrafficSummary: requests, errors and latency (from the scheduled time) per kind."""
     s = summary
-    table = Table(
-        title=f"traffic → {s.target} · {s.achieved_rps:.1f} req/s achieved "
-        f"({s.rps:g} asked) · {s.elapsed:.1f}s · run {s.run_id}",
-        header_style="bold",
-    )
+    table = Table(title=f"traffic → {s.target}", header_style="bold")
     for name in ("kind", "requests", "errors", "p50 ms", "p99 ms"):
         table.add_column(name, justify="left" if name == "kind" else "right")
     for kind, count in sorted(s.requests.items()):
@@ -51,7 +47,11 @@ def traffic_table(summary) -> Table:
         f"{every.get('p50_ms', 0):.1f}",
         f"{every.get('p99_ms', 0):.1f}",
     )
-    lines = [f"{s.acked_writes} acknowledged writes logged to {s.acked_log}"]
+    lines = [
+        f"{s.achieved_rps:.1f} req/s achieved ({s.rps:g} asked) over {s.elapsed:.1f}s · "
+        f"run {s.run_id} · seed {s.seed}",
+        f"{s.acked_writes} acknowledged writes logged to {s.acked_log}",
+    ]
     if s.lost_pushes:
         lines.append(
             f"lost pushes: {s.lost_pushes.get('deposited', 0)} deposited, "
@@ -79,4 +79,23 @@ def acked_table(check) -> Table:
     table.add_row("missing or different", str(len(check.missing)))
     for problem in check.missing[:10]:
         table.add_row("[red]problem[/]", problem)
+    return table
+
+
+def seed_table(report) -> Table:
+    """Rows per legacy table and quirk counts of a ``workload.seed.SeedReport``."""
+    table = Table(
+        title=f"legacy seed {report.seed}: {report.total_rows:,} rows, {report.seconds:.1f} s, "
+        f"{report.rows_per_second:,.0f} rows/s",
+        header_style="bold",
+    )
+    table.add_column("table / quirk")
+    table.add_column("rows", justify="right")
+    for name, count in report.rows.items():
+        table.add_row(name, f"{count:,}")
+    table.add_section()
+    for name, hits in report.quirks.items():
+        among = report.eligible.get(name, 0)
+        share = f" ({hits / among:.1%} of {among:,})" if among else ""
+        table.add_row(f"[dim]quirk[/] {name}", f"{hits:,}{share}")
     return table
