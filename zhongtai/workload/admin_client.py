@@ -18,7 +18,8 @@ def typed_phone(stored: str, rng) -> str:
     """The customer's number as a clerk types it: the mobile of a privacy number or a list,
     in one of the formats the stored data mixes (the search compares digits)."""
     mobile = stored.replace(",", "_").split("_")[0]
-    fmt = rng.choice(FORMATS) if len(mobile) == 11 else "{0}"
+    is_mobile = len(mobile) == 11 and mobile.isdigit() and mobile.startswith("1")
+    fmt = rng.choice(FORMATS) if is_mobile else "{0}"
     return fmt.format(mobile, mobile[:3], mobile[3:7], mobile[7:])
 
 
