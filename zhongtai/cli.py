@@ -427,7 +427,9 @@ def run() -> None:
     except Exception as exc:  # click usage errors
         import click
 
-        if isinstance(exc, click.ClickException):
+        # typer >= 0.22 raises its vendored click's exceptions, not click's.
+        vendored = type(exc).__module__.startswith("typer._click")
+        if isinstance(exc, click.ClickException) or (vendored and hasattr(exc, "show")):
             exc.show()
             sys.exit(exc.exit_code)
         raise

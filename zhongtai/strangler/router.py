@@ -69,11 +69,17 @@ class Router:
                 req.headers.get("content-type", ""),
             )
             dec.key = extract_key(route.keys, view)
-        forced = flow.metadata.get(CONTROL, {}).get(signing.SIDE)
+        control = flow.metadata.get(CONTROL, {})
+        forced = control.get(signing.SIDE)
+        if control.get(signing.SHADOW) == signing.DRY_RUN:
+            # An operator's signed dry run: only the platform can roll a write back.
+            forced = "platform"
+            req.headers[signing.SHADOW] = signing.DRY_RUN
         dec.forced = forced in ("legacy", "platform")
         dec.side = choose_side(route, dec.key, forced)
-        dec.shadow = plan_shadow(route, req.method, dec.side)
-        dec.aa = want_aa(route, req.method, dec.shadow, self.rt.settings.aa_percent / 100)
+        if signing.SHADOW not in req.headers:
+            dec.shadow = plan_shadow(route, req.method, dec.side)
+            dec.aa = want_aa(route, req.method, dec.shadow, self.rt.settings.aa_percent / 100)
         if dec.side == "platform":
             if route.stage is Stage.CANARY and route.fallback and req.method in READ_METHODS:
                 await self._read_with_fallback(flow, dec)

@@ -94,8 +94,8 @@ class Route:
     def allows(self, method: str) -> bool:
         return "*" in self.methods or method.upper() in self.methods
 
-    def with_state(self, stage: Stage, percent: float | None, revision: int) -> Route:
-        return replace(self, stage=stage, percent=percent, revision=revision)
+    def with_state(self, stage: Stage | str, percent: float | None, revision: int) -> Route:
+        return replace(self, stage=Stage(stage), percent=percent, revision=revision)
 
     @property
     def label(self) -> str:

@@ -18,14 +18,15 @@ from pathlib import Path
 
 import httpx
 import pytest
+import sqlalchemy as sa
 
 from zhongtai.config import load_settings
 from zhongtai.db import create_engine
+from zhongtai.legacy.schema import create_schema, t_brand, t_store
 from zhongtai.serving import ServiceProcess, free_port, wait_until_healthy
 from zhongtai.strangler import signing
 from zhongtai.strangler.records import Records
 from zhongtai.strangler.state import StateStore
-from zhongtai.workload.seed import seed_legacy
 
 TWIN = Path(__file__).with_name("twin.py")
 SHIPPED_ROUTES = Path(__file__).parents[3] / "zhongtai" / "strangler" / "routes.toml"
@@ -44,6 +45,35 @@ def wait_for(condition, what: str, timeout: float = WAIT):
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         time.sleep(0.05)
+
+
+STORES = [  # store_code, city; one closed store among them, as real chains have
+    ("HZ0002", "杭州", 1), ("SH0002", "上海", 1), ("SH0005", "上海", 1),
+    ("NJ0003", "南京", 1), ("CD0002", "成都", 1), ("SH0009", "上海", -1),
+]  # fmt: skip
+
+
+def add_stores(url: str) -> list[dict]:
+    """The legacy schema with a brand and a few stores (the legacy app creates the rest)."""
+    engine = create_engine(url)
+    try:
+        create_schema(engine)
+        with engine.begin() as conn:
+            conn.execute(t_brand.insert().values(id=1, brand_code="LJF", brand_name="老街坊"))
+            for i, (code, city, status) in enumerate(STORES, start=1):
+                conn.execute(t_store.insert().values(
+                    id=i, brand_id=1, store_code=code, store_name=f"老街坊({city}{i}店)",
+                    city_name=city, address=f"{city}人民路{i}号", phone="021-5555000" + str(i),
+                    lng=121.4, lat=31.2, business_hours="10:00-22:00", status=status,
+                    mt_app_poi_code=f"mt_{code.lower()}", ele_shop_id=str(9000 + i),
+                    create_time="2024-01-01 10:00:00",
+                ))  # fmt: skip
+        with engine.connect() as conn:
+            return [
+                dict(r._mapping) for r in conn.execute(sa.select(t_store).order_by(t_store.c.id))
+            ]
+    finally:
+        engine.dispose()
 
 
 class TwinProcess:
@@ -119,16 +149,26 @@ class Stack:
             )
         return version
 
-    def signed(self, method: str, path: str, **control: str) -> dict[str, str]:
+    def signed(self, method: str, path: str, control: dict[str, str]) -> dict[str, str]:
         return signing.sign(OPERATOR_KEY, method, path, control)
 
-    def start_proxy(self, *, workers: int = 1) -> ServiceProcess:
+    def cli(self, *args: str) -> subprocess.CompletedProcess:
+        """Run ``zhongtai ARGS`` against this stack's workspace, as an operator would."""
+        return subprocess.run(
+            [sys.executable, "-m", "zhongtai.cli", "--workspace", str(self.workspace), *args],
+            env={**os.environ, **self.env, "COLUMNS": "200"},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    def start_proxy(self, *, workers: int = 1, **env: str) -> ServiceProcess:
         """Another proxy process on its own port, sharing the state database."""
         extra = ["--workers", str(workers)] if workers > 1 else []
         proc = ServiceProcess(
             "proxy",
             port=free_port(),
-            env=self.env,
+            env={**self.env, **env},
             workspace=self.workspace,
             log_dir=self.workspace / f"logs-{len(self.extra)}",
             extra_args=extra,
@@ -154,15 +194,7 @@ def stack(tmp_path_factory):
         "ZHONGTAI_OPERATOR": "pytest",
     }
     settings = load_settings(ws, env={**os.environ, **env})
-    seed_legacy(
-        settings.database("legacy"),
-        stores=6,
-        members=20,
-        orders=40,
-        seed=3,
-        reset=True,
-        progress=False,
-    )
+    add_stores(settings.database("legacy"))
     legacy = ServiceProcess("legacy", port=legacy_port, env=env, workspace=ws, log_dir=ws / "logs")
     twin = TwinProcess(twin_port, legacy.url, ws / "logs" / "twin.log")
     proxy = ServiceProcess("proxy", port=free_port(), env=env, workspace=ws, log_dir=ws / "logs")

@@ -19,7 +19,7 @@ from zhongtai.workload.payloads import Line, Takeout, meituan_new_form
 
 @pytest.fixture(scope="module")
 def stores(stack) -> list[dict]:
-    """The seeded stores; the first two get Meituan orders pushed into legacy."""
+    """The test stores; the first two get Meituan orders pushed into legacy."""
     from zhongtai.config import load_settings
 
     settings = load_settings(stack.workspace, env=stack.env)
