@@ -20,9 +20,10 @@ ON_SALE = 1
 _p, _s, _sp = t_product.c, t_product_sku.c, t_store_product.c
 
 
-def _store_skus(store_id: int) -> sa.Select:
+def _store_skus() -> sa.Select:
+    """Products joined to SKUs and to the ``:store_id`` store's overrides."""
     joined = t_product.join(t_product_sku, _s.product_id == _p.id).outerjoin(
-        t_store_product, sa.and_(_sp.sku_id == _s.id, _sp.store_id == store_id)
+        t_store_product, sa.and_(_sp.sku_id == _s.id, _sp.store_id == sa.bindparam("store_id"))
     )
     return sa.select(
         _p.id.label("product_id"),
@@ -44,20 +45,24 @@ def _store_skus(store_id: int) -> sa.Select:
     ).select_from(joined)
 
 
+# Built once: the menu is the busiest read of the mini-program.
+_MENU = _store_skus().where(
+    _p.brand_id == sa.bindparam("brand_id"),
+    _p.is_deleted == 0,
+    _p.status == ON_SALE,
+    _s.is_deleted == 0,
+)
+
+
 def _price(row: Any) -> float:
     return as_float(row.store_price if row.store_price is not None else row.sku_price)
 
 
 def menu(conn: Connection, store: dict[str, Any]) -> dict[str, Any]:
     """The store's menu grouped by category, in a stable order on every engine."""
-    stmt = _store_skus(store["id"]).where(
-        _p.brand_id == store["brand_id"],
-        _p.is_deleted == 0,
-        _p.status == ON_SALE,
-        _s.is_deleted == 0,
-    )
+    params = {"store_id": store["id"], "brand_id": store["brand_id"]}
     rows = sorted(
-        conn.execute(stmt),
+        conn.execute(_MENU, params).all(),
         key=lambda r: (
             r.category_id is None,
             r.category_id or 0,
@@ -102,7 +107,7 @@ def priced_skus(
 ) -> dict[int, dict[str, Any]]:
     """The live SKUs among ``sku_ids`` of the store's brand, priced for the store."""
     ids = sorted(set(sku_ids))
-    stmt = _store_skus(store["id"]).where(
+    stmt = _store_skus().where(
         _s.id.in_(ids), _s.is_deleted == 0, _p.is_deleted == 0, _p.brand_id == store["brand_id"]
     )
     return {
@@ -118,7 +123,7 @@ def priced_skus(
             "sold_out": bool(r.sold_out),
             "on_sale": r.product_status == ON_SALE,
         }
-        for r in conn.execute(stmt)
+        for r in conn.execute(stmt, {"store_id": store["id"]})
     }
 
 

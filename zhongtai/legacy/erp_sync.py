@@ -2,7 +2,7 @@
 ``sku_code``, logging every call in ``t_erp_sync_log``.
 
 SKUs the ERP does not mention are left as they are. Upserts of one brand are serialised on the
-brand row (``FOR UPDATE``) so that two imports of a new code cannot both insert it.
+brand row so that two imports of a new code cannot both insert it.
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ class ProductIn:
 
 
 def _brand(conn: Connection, wanted: int | None, existing: int | None) -> int:
+    """The product's brand, locked for the rest of the import."""
     brand_id = wanted if wanted is not None else existing
     if brand_id is None:
         ids = conn.execute(sa.select(t_brand.c.id).order_by(t_brand.c.id).limit(2)).scalars().all()
@@ -54,10 +55,12 @@ def _brand(conn: Connection, wanted: int | None, existing: int | None) -> int:
                 f"cannot tell the brand of a new product ({len(ids)} brands); pass brand_id"
             )
         brand_id = ids[0]
+    # A no-op UPDATE locks the row on every engine (on SQLite it takes the write lock), so
+    # the reads after it see every import of this brand committed before.
     locked = conn.execute(
-        sa.select(t_brand.c.id).where(t_brand.c.id == brand_id).with_for_update()
-    ).scalar()
-    if locked is None:
+        t_brand.update().where(t_brand.c.id == brand_id).values(status=t_brand.c.status)
+    )
+    if locked.rowcount == 0:
         raise bad_request(f"unknown brand_id {brand_id}; create the brand first")
     return brand_id
 
@@ -76,7 +79,9 @@ def _upsert_sku(conn: Connection, product_id: int, sku: SkuIn) -> None:
         t_product_sku.c.sku_code == sku.sku_code,
         t_product_sku.c.is_deleted == 0,
     )
-    sku_id = conn.execute(sa.select(t_product_sku.c.id).where(where).limit(1)).scalar()
+    sku_id = conn.execute(
+        sa.select(t_product_sku.c.id).where(where).limit(1).with_for_update()
+    ).scalar()
     if sku_id is None:
         conn.execute(
             t_product_sku.insert().values(product_id=product_id, sku_code=sku.sku_code, **values)
@@ -91,7 +96,9 @@ def upsert_product(conn: Connection, p: ProductIn) -> dict[str, Any]:
     find = sa.select(t_product.c.id, t_product.c.brand_id).where(product_where)
     existing = conn.execute(find.order_by(t_product.c.id).limit(1)).first()
     brand_id = _brand(conn, p.brand_id, existing.brand_id if existing else None)
-    existing = conn.execute(find.order_by(t_product.c.id).limit(1)).first()  # after the lock
+    # Again after the lock, and locking: under MariaDB's REPEATABLE READ only a locking read
+    # sees a product a concurrent import committed while this one waited.
+    existing = conn.execute(find.order_by(t_product.c.id).limit(1).with_for_update()).first()
     now = local_str()
     values = {
         "name": p.name,

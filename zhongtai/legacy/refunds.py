@@ -1,7 +1,8 @@
 """Refund rows (``t_refund``): applied by a channel, decided later, or done at once.
 
 Numbers are ``RF{order_no}{n:02d}``, n counting the order's refunds; the order row is locked
-(or version-checked) before a refund is written, so two requests cannot take the same n.
+(or version-checked) before a refund is written, so two requests cannot take the same n. The
+reads here lock what they read, so they see rows committed after the transaction's snapshot.
 """
 
 from __future__ import annotations
@@ -37,10 +38,12 @@ def add_refund(
     channel_refund_id: str | None = None,
 ) -> str:
     """Insert a refund of ``amount`` yuan (None = the order total); returns its number."""
-    count = conn.execute(
-        sa.select(sa.func.count()).select_from(t_refund).where(t_refund.c.order_id == order["id"])
-    ).scalar_one()
-    refund_no = f"RF{order['order_no']}{count + 1:02d}"
+    # A locking read sees the latest rows even under MariaDB's REPEATABLE READ snapshot
+    # (PostgreSQL refuses FOR UPDATE on an aggregate, hence ids counted here).
+    existing = conn.execute(
+        sa.select(t_refund.c.id).where(t_refund.c.order_id == order["id"]).with_for_update()
+    ).all()
+    refund_no = f"RF{order['order_no']}{len(existing) + 1:02d}"
     total = order.get("total_amount")
     value = round_yuan(total if amount is None else amount) or 0.0
     now = local_str()
@@ -70,7 +73,11 @@ def decide_refund(
     if channel_refund_id:
         where.append(t_refund.c.channel_refund_id == channel_refund_id)
     open_id = conn.execute(
-        sa.select(t_refund.c.id).where(*where).order_by(t_refund.c.id.desc()).limit(1)
+        sa.select(t_refund.c.id)
+        .where(*where)
+        .order_by(t_refund.c.id.desc())
+        .limit(1)
+        .with_for_update()
     ).scalar()
     if open_id is not None:
         conn.execute(

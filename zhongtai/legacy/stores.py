@@ -42,11 +42,19 @@ _KEYS = {
 }
 
 
+# One prepared statement per key, built once (store lookups are on every request's path).
+_FIND = {
+    by: sa.select(*PUBLIC)
+    .where(column == sa.bindparam("value"), LIVE)
+    .order_by(t_store.c.id)
+    .limit(1)
+    for by, (column, _) in _KEYS.items()
+}
+
+
 def find_store(conn: Connection, by: str, value: Any) -> dict[str, Any] | None:
     """The live store whose ``by`` key (id, code, meituan, eleme) equals ``value``."""
-    column, _ = _KEYS[by]
-    stmt = sa.select(*PUBLIC).where(column == value, LIVE).order_by(t_store.c.id).limit(1)
-    row = conn.execute(stmt).mappings().first()
+    row = conn.execute(_FIND[by], {"value": value}).mappings().first()
     return dict(row) if row else None
 
 

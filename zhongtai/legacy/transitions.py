@@ -82,6 +82,7 @@ def status_before_refund(conn: Connection, order_id: int) -> int:
         )
         .order_by(t_order_status_log.c.id.desc())
         .limit(1)
+        .with_for_update()  # a locking read sees the latest log, whatever the snapshot
     )
     previous = conn.execute(stmt).scalar()
     return OrderStatus.COMPLETED if previous is None else int(previous)

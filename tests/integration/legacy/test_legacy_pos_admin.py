@@ -172,3 +172,40 @@ def test_admin_product_upsert_inserts_then_updates(legacy):
     resp = legacy.http.post("/api/admin/products/upsert", json={**body, "price": -1})
     assert resp.status_code == 400 and "price" in resp.json()["msg"]
     assert snapshot(legacy.engine) == before
+
+
+def test_concurrent_imports_of_a_new_product_insert_it_once(legacy):
+    import threading
+
+    body = {
+        "erp_code": "P0200",
+        "name": "冰粉",
+        "price": 6.0,
+        "skus": [{"sku_code": "P0200-R", "spec_name": "常规", "price": 6.0}],
+    }
+    barrier = threading.Barrier(4)
+    actions: list[str] = []
+
+    def upsert():
+        barrier.wait()
+        resp = legacy.http.post("/api/admin/products/upsert", json=body)
+        actions.append(resp.json()["data"]["action"])
+
+    threads = [threading.Thread(target=upsert) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(actions) == ["INSERT", "UPDATE", "UPDATE", "UPDATE"]
+    with legacy.engine.connect() as conn:
+        ids = (
+            conn.execute(sa.select(t_product.c.id).where(t_product.c.erp_code == "P0200"))
+            .scalars()
+            .all()
+        )
+        skus = conn.execute(
+            sa.select(sa.func.count())
+            .select_from(t_product_sku)
+            .where(t_product_sku.c.sku_code == "P0200-R")
+        ).scalar_one()
+    assert len(ids) == 1 and skus == 1
