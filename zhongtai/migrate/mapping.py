@@ -17,7 +17,8 @@ Anatomy
     ``rank``) carries the merged target row; the others contribute identities, or are
     quarantined as duplicates, as the transform decides. ``Record.group`` says where a row
     stands, ``Record.merged`` holds the full rows of the other members (survivor only, when
-    ``fetch_members``). A group is built from one scan of ``columns``, so the outcome never
+    ``fetch_members``). A group is built from one scan of ``columns`` (or its own ``scan``
+    function when the key needs other tables), so the outcome never
     depends on chunk order, worker count or resume points. Another mapping may *use* a group
     as a lookup (orders use the member group to find a member's surviving id).
 ``lookups``
@@ -109,6 +110,9 @@ class Group:
     rank: Callable[[Row], Any] = field(default=lambda row: row["id"])
     fetch_members: bool = False
     where: Callable[[sa.Table], Any] | None = None
+    # Instead of scanning ``columns``: a function returning the rows (each with ``id``) whose
+    # keys may depend on other tables (members are linked through the phones on their orders).
+    scan: Callable[[sa.Connection], Sequence[Row]] | None = None
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,8 @@ class Context:
 
 def scan_group(conn: Connection, group: Group) -> GroupIndex:
     """One pass over the group's columns; the index is independent of chunking."""
+    if group.scan is not None:
+        return build_group(group.scan(conn), group)
     table = group.table
     query = sa.select(table.c.id, *(table.c[c] for c in group.columns if c != "id"))
     if group.where is not None:

@@ -41,16 +41,6 @@ class TransformError(ValueError):
     """A legacy value cannot be transformed; the message names the value and the rule."""
 
 
-def _ints(text: str, spans: tuple[tuple[int, int], ...]) -> list[int]:
-    try:
-        return [int(text[a:b]) for a, b in spans]
-    except ValueError:
-        raise TransformError(f"time {text!r} is not 'yyyy-MM-dd HH:mm:ss'") from None
-
-
-_LOCAL_SPANS = ((0, 4), (5, 7), (8, 10), (11, 13), (14, 16), (17, 19))
-
-
 def local_to_utc(value: str | datetime | None) -> datetime | None:
     """A legacy local time (string or naive DATETIME) as an aware UTC datetime, or None."""
     if value is None:
@@ -62,18 +52,18 @@ def local_to_utc(value: str | datetime | None) -> datetime | None:
     text = value.strip()
     if not text or text.startswith("0000-00-00") or text == "0":
         return None
-    if len(text) == 10:  # a bare date: midnight local
-        text += " 00:00:00"
-    if len(text) != 19 or text[4] != "-" or text[13] != ":":
-        text = text.replace("T", " ").replace("/", "-")
-        if len(text) != 19:
-            raise TransformError(f"time {value!r} is not 'yyyy-MM-dd HH:mm:ss'")
-    y, mo, d, h, mi, s = _ints(text, _LOCAL_SPANS)
     try:
+        # C-speed parser; also takes a bare date (midnight) and an explicit offset.
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        try:
+            moment = datetime.fromisoformat(text.replace("/", "-"))
+        except ValueError as exc:
+            raise TransformError(f"time {value!r} is not 'yyyy-MM-dd HH:mm:ss': {exc}") from None
+    if moment.tzinfo is None:
         # Building in UTC and shifting is exact (fixed offset) and cheaper than astimezone.
-        return datetime(y, mo, d, h, mi, s, tzinfo=UTC) - _OFFSET
-    except ValueError as exc:
-        raise TransformError(f"time {value!r} is not a real date: {exc}") from None
+        return moment.replace(tzinfo=UTC) - _OFFSET
+    return moment.astimezone(UTC)
 
 
 def as_utc(moment: datetime) -> datetime:

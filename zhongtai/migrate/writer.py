@@ -17,6 +17,7 @@ row owns (``Target.owner``), deleting the ones the new transform no longer produ
 from __future__ import annotations
 
 import hashlib
+import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -88,26 +89,35 @@ def _plan(conn: Connection, table: sa.Table, columns: tuple[str, ...], key: tupl
             raise ValueError(f"no bulk upsert for the {dialect.name!r} engine")
         stmt = stmt.values({c: sa.bindparam(c) for c in columns})
         compiled = stmt.compile(dialect=dialect)
-        order = compiled.positiontup
-        if order is None or list(order) != list(columns):
+        order = tuple(compiled.positiontup or ())
+        if sorted(order) != sorted(columns):
             raise ValueError(f"cannot compile a positional upsert for {table.name!r}")
-        plan = _Plan(columns, processors, compiled.string)
+        # The compiler orders VALUES by table column; follow it.
+        by_name = dict(zip(columns, processors, strict=True))
+        plan = _Plan(order, tuple(by_name[c] for c in order), compiled.string)
     _PLANS[cache_key] = plan
     return plan
 
 
-def _tuples(plan: _Plan, rows: Sequence[dict], key: tuple[str, ...], table: str) -> list[tuple]:
-    cols, procs = plan.columns, plan.processors
-    out: dict[tuple, tuple] = {}
+def _tuples(plan: _Plan, rows: Sequence[dict], key: tuple[str, ...], table: str) -> list:
+    cols = plan.columns
+    get = operator.itemgetter(*cols)
+    single = len(cols) == 1
+    convert = [(i, p) for i, p in enumerate(plan.processors) if p is not None]
     key_idx = [cols.index(k) for k in key]
+    out: dict[tuple, tuple] = {}
     try:
         for row in rows:
-            values = tuple(
-                (p(row[c]) if p is not None and row[c] is not None else row[c])
-                for c, p in zip(cols, procs, strict=True)
-            )
+            values = (get(row),) if single else get(row)
+            if convert:
+                values = list(values)
+                for i, p in convert:
+                    v = values[i]
+                    if v is not None:
+                        values[i] = p(v)
+                values = tuple(values)
             # Last one wins inside a batch: PostgreSQL refuses to upsert one key twice.
-            out[tuple(values[i] for i in key_idx)] = values
+            out[tuple([values[i] for i in key_idx])] = values
     except KeyError as exc:
         raise ValueError(
             f"a row for {table!r} lacks column {exc.args[0]!r}; every row a mapping emits for "

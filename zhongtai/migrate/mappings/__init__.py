@@ -12,7 +12,7 @@ import importlib
 from zhongtai.errors import ConfigError
 from zhongtai.migrate.mapping import Mapping
 
-MODULES = ("stores",)
+MODULES = ("stores", "products", "members", "orders", "payments")
 PACKAGE = __name__
 
 

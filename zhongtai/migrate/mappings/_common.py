@@ -6,6 +6,10 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+import sqlalchemy as sa
+
+from zhongtai.legacy.schema import t_store
+from zhongtai.migrate.mapping import Lookup
 from zhongtai.migrate.transforms import (
     TransformError,
     local_to_utc,
@@ -55,3 +59,11 @@ def text(value: Any, limit: int | None = None) -> str | None:
 
 def pick(row: Mapping[str, Any], *names: str) -> dict[str, Any]:
     return {n: row[n] for n in names}
+
+
+def _store_brands(conn: sa.Connection) -> dict[int, int]:
+    return dict(conn.execute(sa.select(t_store.c.id, t_store.c.brand_id)).all())
+
+
+# store id → brand id: the legacy's tenant, which the centers call tenant_id.
+STORE_BRANDS = Lookup("store_brands", _store_brands)

@@ -1,0 +1,262 @@
+"""The parts of a legacy order the order center keeps in child tables (pure).
+
+Lines and discounts become the center's value objects (``OrderItem``, ``Discount``) so its own
+checks apply; every row is shaped exactly as :mod:`zhongtai.platform.order.rows` writes it
+(a unit test rebuilds the center's aggregate from these rows and compares).
+
+Rules worth knowing:
+
+* **Lines.** ``unit_price``/``line_total`` are yuan → fen. A line whose total is not
+  ``qty × price`` keeps its total and the per-unit price it implies when that divides evenly,
+  otherwise the order is quarantined (``line_total_mismatch``). A gift line with a negative
+  price becomes a zero-priced line plus a ``GIFT`` discount of the same amount (the center
+  refuses negative prices; the money still adds up). Legacy-only line fields go to
+  ``properties`` (``food_property``, ``erp_code``, ``channel_sku_id``, ``is_gift``, ``cart_id``).
+* **Discounts.** ``act_type`` → ``kind`` (reduce → FULL_REDUCTION, delivery → DELIVERY_FEE,
+  new_user → NEW_USER, hongbao → HONGBAO, coupon → COUPON, others upper-cased); when the
+  float parts miss the amount by one fen the platform part absorbs it.
+* **History.** ``t_order_status_log`` → one row per move: 7/8 are moves on the REFUND track,
+  -1 on the SUB track (``EXCEPTION``), the rest on the MAIN track.
+* **POS handoff.** ``pos_sync_status`` 0/1/2/3/9 → external ref ``POS`` in state
+  PENDING/PULLED/ACKED/FAILED/NOT_NEEDED with the ticket number as ``ref_no``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from zhongtai.legacy.status import OrderStatus
+from zhongtai.migrate.mappings._common import first_time
+from zhongtai.migrate.transforms import (
+    TransformError,
+    clean_code,
+    local_to_utc,
+    order_status,
+    yuan_to_fen,
+)
+from zhongtai.platform.order.handoff import HandoffState
+from zhongtai.platform.order.lines import Discount, OrderItem
+from zhongtai.platform.order.model import Track
+
+Row = Mapping[str, Any]
+
+MAIN, SUB, REFUND = Track.MAIN.value, Track.SUB.value, Track.REFUND.value
+KINDS = {
+    "reduce": "FULL_REDUCTION",
+    "delivery": "DELIVERY_FEE",
+    "new_user": "NEW_USER",
+    "hongbao": "HONGBAO",
+    "coupon": "COUPON",
+}
+GIFT = "GIFT"
+
+
+def items(rows: Sequence[Row], sku_codes: Mapping[int, str]) -> tuple[list[OrderItem], int]:
+    """Order lines, plus the fen of negative gift lines turned into a GIFT discount."""
+    lines, gift = [], 0
+    for line_no, row in enumerate(rows, start=1):
+        qty = row["quantity"]
+        unit = yuan_to_fen(row["price"])
+        total = yuan_to_fen(row["total"]) if row["total"] is not None else unit * qty
+        props: dict[str, Any] = {}
+        if row["property"]:
+            props["food_property"] = row["property"]
+        if row["erp_code"]:
+            props["erp_code"] = row["erp_code"]
+        if row["channel_sku_id"]:
+            props["channel_sku_id"] = row["channel_sku_id"]
+        if row["is_gift"]:
+            props["is_gift"] = True
+        if row["cart_id"]:
+            props["cart_id"] = row["cart_id"]
+        if row["food_discount"] not in (None, 1, 1.0):
+            props["food_discount"] = row["food_discount"]
+        if total < 0 or unit < 0:
+            gift += -min(total, unit * qty, 0)
+            props["legacy_price"] = unit
+            unit = total = 0
+        elif qty and total != unit * qty:
+            if total % qty:
+                raise TransformError(
+                    f"line {line_no}: total {total} fen is not {qty} × {unit} fen and does not "
+                    f"divide by {qty} (line_total_mismatch)"
+                )
+            props["list_unit_price"] = unit
+            unit = total // qty
+        ref = clean_code(row["channel_food_code"]) or clean_code(row["channel_item_id"])
+        name = (row["name"] or "").strip() or (ref and f"未映射商品 {ref}") or ""
+        sku_id = row["sku_id"]
+        lines.append(
+            OrderItem(
+                line_no=line_no,
+                name=name[:128],
+                qty=qty,
+                unit_price=unit,
+                line_total=total,
+                sku_id=sku_id,
+                sku_code=sku_codes.get(sku_id) if sku_id is not None else None,
+                spec=row["spec"],
+                properties=props,
+                box_qty=row["box_num"] or 0,
+                box_price=yuan_to_fen(row["box_price"]) or 0,
+                channel_item_ref=ref,
+            )
+        )
+    return lines, gift
+
+
+def discounts(rows: Sequence[Row], gift: int) -> list[Discount]:
+    found = []
+    for row in rows:
+        amount = yuan_to_fen(row["amount"]) or 0
+        merchant = yuan_to_fen(row["merchant_part"]) or 0
+        platform = yuan_to_fen(row["platform_part"]) or 0
+        if merchant + platform != amount:
+            if abs(merchant + platform - amount) > 1:
+                raise TransformError(
+                    f"discount {row['act_name']!r}: parts {merchant} + {platform} fen are not "
+                    f"its amount {amount} fen"
+                )
+            platform = amount - merchant  # float parts one fen off: the platform absorbs it
+        kind = KINDS.get((row["act_type"] or "").strip(), (row["act_type"] or "OTHER").upper())
+        found.append(Discount(kind[:32], amount, merchant, platform, row["act_name"]))
+    if gift:
+        found.append(Discount(GIFT, gift, gift, 0, "赠品 (legacy negative line)"))
+    return found
+
+
+def item_rows(order_id: int, lines: Sequence[OrderItem]) -> list[dict]:
+    """``order_items`` rows (as ``zhongtai.platform.order.rows.static_rows`` writes them)."""
+    return [
+        {
+            "order_id": order_id,
+            "line_no": i.line_no,
+            "sku_id": i.sku_id,
+            "sku_code": i.sku_code,
+            "name_snapshot": i.name,
+            "spec": i.spec,
+            "properties": i.properties,
+            "qty": i.qty,
+            "unit_price": i.unit_price,
+            "line_total": i.line_total,
+            "box_qty": i.box_qty,
+            "box_price": i.box_price,
+            "parent_line_no": i.parent_line_no,
+            "channel_item_ref": i.channel_item_ref,
+        }
+        for i in lines
+    ]
+
+
+def discount_rows(order_id: int, found: Sequence[Discount]) -> list[dict]:
+    return [
+        {
+            "order_id": order_id,
+            "seq": seq,
+            "kind": d.kind,
+            "amount": d.amount,
+            "merchant_part": d.merchant_part,
+            "platform_part": d.platform_part,
+            "name": d.name,
+            "source_ref": d.source_ref,
+        }
+        for seq, d in enumerate(found, start=1)
+    ]
+
+
+_STATE_CACHE: dict[tuple[int | None, int], tuple[str, str | None]] = {}
+
+
+def _state(code: int | None, order_type: int) -> tuple[str, str | None]:
+    """(main status, sub) a legacy status int stands for in a history row."""
+    if code is None:
+        return "", None
+    cached = _STATE_CACHE.get((code, order_type))
+    if cached is None:
+        main, _, sub = order_status(code if code not in (7, 8) else 1, 0, order_type)
+        cached = _STATE_CACHE[(code, order_type)] = (main, sub)
+    return cached
+
+
+def _change(order_id, seq, track, src, dst, sub, source, reason, at) -> dict:
+    return {
+        "order_id": order_id,
+        "seq": seq,
+        "track": track,
+        "from_status": src,
+        "to_status": dst,
+        "sub_status": sub,
+        "source": source,
+        "reason": reason,
+        "amount": None,
+        "at": at,
+    }
+
+
+def history_rows(order_id: int, rows: Sequence[Row], order_type: int) -> list[dict]:
+    """``order_status_history`` rows from the legacy status log."""
+    changes = []
+    for seq, row in enumerate(rows, start=1):
+        src, dst = row["from_status"], row["to_status"]
+        at = first_time(row["create_time"])
+        source = (row["source"] or "LEGACY")[:32]
+        reason = (row["remark"] or None) and row["remark"][:255]
+        if dst in (OrderStatus.REFUNDING, OrderStatus.REFUNDED):
+            before = "APPLIED" if src == OrderStatus.REFUNDING else "NONE"
+            after = "APPLIED" if dst == OrderStatus.REFUNDING else "SUCCEEDED"
+            move = (REFUND, before, after, None)
+        elif src == OrderStatus.REFUNDING:  # refund refused or revoked: back to the lifecycle
+            move = (REFUND, "APPLIED", "REJECTED", None)
+        elif dst == OrderStatus.EXCEPTION:
+            move = (SUB, None, "EXCEPTION", "EXCEPTION")
+        else:
+            old, old_sub = _state(src, order_type)
+            new, _ = _state(dst, order_type)
+            if old_sub == "EXCEPTION" and new == old:
+                move = (SUB, "EXCEPTION", None, None)
+            else:
+                move = (MAIN, old or None, new, None)
+        changes.append(_change(order_id, seq, *move, source, reason, at))
+    return changes
+
+
+def status_before_refund(rows: Sequence[Row]) -> int | None:
+    """The status an order had when its latest refund started (from the status log)."""
+    before = None
+    for row in rows:
+        src, dst = row["from_status"], row["to_status"]
+        # Entering 7 (refunding), or 8 (refunded) straight from a lifecycle status.
+        if dst in (OrderStatus.REFUNDING, OrderStatus.REFUNDED) and src not in (7, None):
+            before = src
+    return before
+
+
+_HANDOFF = {
+    0: HandoffState.PENDING,
+    1: HandoffState.PULLED,
+    2: HandoffState.ACKED,
+    3: HandoffState.FAILED,
+    9: HandoffState.NOT_NEEDED,
+}
+
+
+def pos_ref_row(order_id: int, row: Row, fallback: datetime) -> dict:
+    """The ``external_refs`` row of the POS handoff."""
+    try:
+        state = _HANDOFF[row["pos_sync_status"]]
+    except KeyError:
+        raise TransformError(f"pos_sync_status {row['pos_sync_status']!r} is unknown") from None
+    pulled, acked = local_to_utc(row["pos_pull_time"]), local_to_utc(row["pos_ack_time"])
+    return {
+        "order_id": order_id,
+        "system": "POS",
+        "state": state.value,
+        "ref_no": row["pos_ticket_no"] or None,
+        "pulled_at": pulled,
+        "acked_at": acked,
+        "attempts": row["pos_retry"] or (1 if pulled else 0),
+        "error": (row["pos_error"] or None) and row["pos_error"][:255],
+        "updated_at": acked or pulled or fallback,
+    }
