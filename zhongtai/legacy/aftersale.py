@@ -23,6 +23,7 @@ REFUNDED_IN_FULL = {
 
 
 def require_own_order(order: dict[str, Any]) -> None:
+    """Refuse (40001) an order of a takeout platform: it is cancelled and refunded there."""
     if order["channel"] not in OWN_CHANNELS:
         raise bad_request(
             f"order {order['order_no']} came from channel {order['channel']} (a takeout "

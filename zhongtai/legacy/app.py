@@ -73,6 +73,7 @@ async def _on_unexpected(request: Request, exc: Exception) -> Response:
 
 
 def healthz() -> JSONResponse:
+    """Liveness for ServiceProcess and the proxy."""
     return JSONResponse({"status": "ok"})
 
 

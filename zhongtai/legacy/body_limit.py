@@ -23,6 +23,7 @@ DRAIN_FACTOR = 16
 
 
 def declared_length(scope: Scope) -> int | None:
+    """The Content-Length header as an int, if there is a valid one."""
     for name, value in scope.get("headers", ()):
         if name == b"content-length":
             try:

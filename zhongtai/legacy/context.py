@@ -19,6 +19,7 @@ class LegacyContext:
 
 
 def context(request: Request) -> LegacyContext:
+    """The app's LegacyContext."""
     return request.app.state.legacy
 
 

@@ -44,6 +44,7 @@ class LegacyError(Exception):
 
 
 def bad_request(msg: str) -> LegacyError:
+    """A 40001: the body or a field is malformed or invalid."""
     return LegacyError(BAD_REQUEST, msg)
 
 
@@ -57,6 +58,7 @@ class Family(Enum):
 
 
 def family_of(path: str) -> Family:
+    """The client family of a request path (see docs/legacy-api.md)."""
     if path.startswith("/api/channel/") and path.endswith("/pull"):
         return Family.ENVELOPE
     if path.startswith("/api/channel/meituan/"):
@@ -69,6 +71,7 @@ def family_of(path: str) -> Family:
 
 
 def dumps(content: Any) -> bytes:
+    """Compact UTF-8 JSON, non-ASCII kept as is."""
     return json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
 
 
@@ -82,14 +85,17 @@ class LegacyJSON(Response):
 
 
 def ok(data: Any = None) -> LegacyJSON:
+    """The success envelope around ``data``."""
     return LegacyJSON({"code": 0, "msg": "ok", "data": data})
 
 
 def cdata(text: str) -> str:
+    """``text`` as CDATA, a ``]]>`` inside split across two sections."""
     return "<![CDATA[" + text.replace("]]>", "]]]]><![CDATA[>") + "]]>"
 
 
 def wechat_body(success: bool, msg: str) -> str:
+    """The XML WeChat Pay expects in answer to a notify."""
     code = "SUCCESS" if success else "FAIL"
     return (
         f"<xml><return_code>{cdata(code)}</return_code><return_msg>{cdata(msg)}</return_msg></xml>"
@@ -97,6 +103,7 @@ def wechat_body(success: bool, msg: str) -> str:
 
 
 def wechat_reply(success: bool = True, msg: str = "OK", status: int = 200) -> Response:
+    """The WeChat answer as a response."""
     return Response(wechat_body(success, msg), status_code=status, media_type="application/xml")
 
 

@@ -79,6 +79,7 @@ class NewOrder:
 
 
 def raw_json(payload: Any) -> str | None:
+    """The payload as compact JSON for ``ext_json``, or None when too big."""
     text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
     return text if len(text) <= MAX_RAW else None
 
@@ -148,6 +149,7 @@ def item_rows(order: NewOrder, skus: Mapping[str, Mapping[str, Any]]) -> list[di
 
 
 def activity_rows(order: NewOrder) -> list[dict[str, Any]]:
+    """``t_order_activity`` rows of the order's discounts."""
     return [
         {
             "act_type": a.act_type,

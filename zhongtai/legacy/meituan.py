@@ -136,6 +136,7 @@ class RefundPush:
 
 
 def parse_refund(data: Mapping[str, Any], kinds: tuple[str, ...]) -> RefundPush:
+    """A ``refund`` push; ``notify_type`` must be one of ``kinds``."""
     f = Fields(data, "Meituan refund push")
     kind = f.text("notify_type", required=True, max_len=16)
     if kind not in kinds:

@@ -13,6 +13,7 @@ from zhongtai.legacy.views import order_summary
 
 
 def require_member(conn: Connection, member_id: int) -> dict[str, Any]:
+    """The live member, or 40404."""
     stmt = sa.select(t_member.c.id, t_member.c.openid, t_member.c.mobile).where(
         t_member.c.id == member_id, t_member.c.is_deleted == 0
     )

@@ -30,6 +30,7 @@ class OrderQuery:
 
 
 def phone_digits_sql(column: sa.ColumnElement) -> sa.ColumnElement:
+    """SQL for the stored phone with ``phones.SEPARATORS`` removed."""
     expr = sa.func.coalesce(column, "")
     for sep in SEPARATORS:
         expr = sa.func.replace(expr, sep, "")

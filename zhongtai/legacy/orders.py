@@ -88,10 +88,12 @@ def _one(conn: Connection, where: sa.ColumnElement, lock: bool) -> dict[str, Any
 
 
 def find_order(conn: Connection, order_no: str, *, lock: bool = False) -> dict[str, Any] | None:
+    """The live order with this number, or None."""
     return _one(conn, sa.and_(t_order.c.order_no == order_no, t_order.c.del_flag == 0), lock)
 
 
 def require_order(conn: Connection, order_no: str, *, lock: bool = False) -> dict[str, Any]:
+    """The live order with this number, or 40403."""
     order = find_order(conn, order_no, lock=lock)
     if order is None:
         raise LegacyError(UNKNOWN_ORDER, f"unknown order {order_no!r}; check the order number")
@@ -113,6 +115,7 @@ def find_channel_order(
 def require_channel_order(
     conn: Connection, channel: int, channel_order_id: str, *, lock: bool = False
 ) -> dict[str, Any]:
+    """The newest live order for a platform order id, or 40403."""
     order = find_channel_order(conn, channel, channel_order_id, lock=lock)
     if order is None:
         raise LegacyError(

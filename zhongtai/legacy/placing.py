@@ -48,6 +48,7 @@ class Placement:
 
 
 def out_trade_no(order_no: str) -> str:
+    """The WeChat ``out_trade_no`` of an order: ``P`` + the order number."""
     return "P" + order_no
 
 

@@ -86,6 +86,7 @@ def store_order(conn: Connection, store_code: str, order_no: str) -> dict[str, A
 
 
 def ack(conn: Connection, order: dict[str, Any], ticket_no: str, pos_id: str | None) -> None:
+    """Accept (1 → 2) with the POS ticket number; a repeated ack changes nothing."""
     if order["status"] == OrderStatus.ACCEPTED and order["pos_ticket_no"] == ticket_no:
         return  # the same ack again: already done
     values = {
@@ -97,5 +98,6 @@ def ack(conn: Connection, order: dict[str, Any], ticket_no: str, pos_id: str | N
 
 
 def progress(conn: Connection, order: dict[str, Any], step: str, pickup_code: str | None) -> None:
+    """Move to making (3), ready (4, with the pickup code) or completed (5)."""
     values = {"pickup_code": pickup_code} if step == "ready" and pickup_code else {}
     move(conn, order, PROGRESS[step], source="POS", push_type=step, values=values)

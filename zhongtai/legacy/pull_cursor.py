@@ -24,6 +24,7 @@ def _where(channel: int, store_id: int) -> sa.ColumnElement[bool]:
 
 
 def read_cursor(conn: Connection, channel: int, store_id: int) -> str | None:
+    """The channel cursor of the last pull, or None (pull from the start)."""
     stmt = sa.select(t_pull_cursor.c.last_order_id).where(_where(channel, store_id))
     return cursor_of(conn.execute(stmt).scalar())
 

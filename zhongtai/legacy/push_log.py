@@ -38,6 +38,7 @@ class PushKey:
 
 
 def seen(conn: Connection, key: PushKey) -> bool:
+    """Whether this push is in the log already."""
     return conn.execute(sa.select(t_push_log.c.id).where(key.where())).first() is not None
 
 

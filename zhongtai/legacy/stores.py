@@ -59,6 +59,7 @@ def find_store(conn: Connection, by: str, value: Any) -> dict[str, Any] | None:
 
 
 def require_store(conn: Connection, by: str, value: Any) -> dict[str, Any]:
+    """The live store for the key, or 40401 naming the key and value."""
     store = find_store(conn, by, value)
     if store is None:
         raise LegacyError(
@@ -84,6 +85,7 @@ def public_store(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def open_stores(conn: Connection, city: str | None) -> list[dict[str, Any]]:
+    """Open, live stores (of ``city`` when given), by id."""
     stmt = sa.select(*PUBLIC).where(LIVE, t_store.c.status == OPEN).order_by(t_store.c.id)
     if city:
         stmt = stmt.where(t_store.c.city_name == city)

@@ -55,6 +55,7 @@ def orders(
 
 @router.post("/products/upsert")
 def products_upsert(body: ProductUpsert, request: Request) -> LegacyJSON:
+    """Insert or update a product and its SKUs from the ERP."""
     product = ProductIn(
         **body.model_dump(exclude={"skus"}),
         skus=tuple(SkuIn(**sku.model_dump()) for sku in body.skus),

@@ -24,18 +24,21 @@ router = APIRouter(prefix="/api/mp")
 
 @router.get("/stores")
 def stores(request: Request, city: str | None = None) -> LegacyJSON:
+    """The open stores, optionally of one city."""
     with context(request).engine.connect() as conn:
         return ok(open_stores(conn, city or None))
 
 
 @router.get("/stores/{store_id}/menu")
 def store_menu(store_id: int, request: Request) -> LegacyJSON:
+    """The store's menu with its prices and sold-out flags."""
     with context(request).engine.connect() as conn:
         return ok(menu(conn, require_store(conn, "id", store_id)))
 
 
 @router.post("/orders")
 def place(body: PlaceOrder, request: Request) -> LegacyJSON:
+    """Place an order (status 0) and open its WeChat payment."""
     placement = Placement(
         **body.model_dump(exclude={"items"}),
         lines=tuple(Line(item.sku_id, item.quantity) for item in body.items),
@@ -45,12 +48,14 @@ def place(body: PlaceOrder, request: Request) -> LegacyJSON:
 
 @router.post("/pay/notify")
 def pay_notify(request: Request, body: bytes = Depends(raw_body)) -> Response:
+    """WeChat Pay's payment notify; answered in WeChat XML."""
     handle_notify(context(request).engine, body)
     return wechat_reply()
 
 
 @router.get("/orders/{order_no}")
 def detail(order_no: str, request: Request) -> LegacyJSON:
+    """One order with its items."""
     with context(request).engine.connect() as conn:
         order = require_order(conn, order_no)
         return ok(order_detail(order, order_items(conn, [order["id"]])[order["id"]]))
@@ -60,6 +65,7 @@ def detail(order_no: str, request: Request) -> LegacyJSON:
 def member_order_list(
     member_id: int, request: Request, page: str | None = None, size: str | None = None
 ) -> LegacyJSON:
+    """A member's orders, newest first, one page."""
     page_no = query_int("page", page, default=1, low=1, high=100_000)
     page_size = query_int("size", size, default=20, low=1, high=100)
     with context(request).engine.connect() as conn:
@@ -70,6 +76,7 @@ def member_order_list(
 
 @router.post("/orders/{order_no}/cancel")
 def cancel(order_no: str, request: Request, body: Reason | None = None) -> LegacyJSON:
+    """Cancel an own-channel order (refunded in full when paid)."""
     reason = body.reason if body else None
 
     def work(conn):
@@ -83,6 +90,7 @@ def cancel(order_no: str, request: Request, body: Reason | None = None) -> Legac
 
 @router.post("/orders/{order_no}/refund")
 def refund(order_no: str, request: Request, body: RefundAsk | None = None) -> LegacyJSON:
+    """Refund a paid own-channel order now, whole or partly."""
     amount, reason = (body.amount, body.reason) if body else (None, None)
 
     def work(conn):

@@ -16,6 +16,7 @@ router = APIRouter(prefix="/api/pos/orders")
 
 @router.post("/pull")
 def pull(body: PosPull, request: Request) -> LegacyJSON:
+    """One page of the store's new orders, marked pulled."""
     return ok(
         run_tx(context(request).engine, lambda c: pos_sync.pull(c, body.store_code, body.page_size))
     )
@@ -23,6 +24,8 @@ def pull(body: PosPull, request: Request) -> LegacyJSON:
 
 @router.post("/ack")
 def ack(body: PosAck, request: Request) -> LegacyJSON:
+    """The POS accepted the order with its ticket number."""
+
     def work(conn):
         order = pos_sync.store_order(conn, body.store_code, body.order_no)
         pos_sync.ack(conn, order, body.ticket_no, body.pos_id)
@@ -33,6 +36,8 @@ def ack(body: PosAck, request: Request) -> LegacyJSON:
 
 @router.post("/progress")
 def progress(body: PosProgress, request: Request) -> LegacyJSON:
+    """Making, ready (with a pickup code) or completed."""
+
     def work(conn):
         order = pos_sync.store_order(conn, body.store_code, body.order_no)
         pos_sync.progress(conn, order, body.progress, body.pickup_code)
@@ -43,6 +48,8 @@ def progress(body: PosProgress, request: Request) -> LegacyJSON:
 
 @router.post("/cancel")
 def cancel(body: PosCancel, request: Request) -> LegacyJSON:
+    """The store cancels the order."""
+
     def work(conn):
         order = pos_sync.store_order(conn, body.store_code, body.order_no)
         aftersale.cancel(
