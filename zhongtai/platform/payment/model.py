@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from zhongtai.platform.errors import Conflict, InvalidInput
@@ -161,7 +161,7 @@ class Payment:
             )
         late = self.status is PaymentStatus.CLOSED
         self.transaction_id = notify.transaction_id
-        self.paid_at = notify.paid_at or now
+        self.paid_at = (notify.paid_at or now).astimezone(UTC)
         self._set(PaymentStatus.SUCCEEDED, now, notify.raw)
         return NotifyResult(NotifyOutcome.LATE_PAID if late else NotifyOutcome.PAID, True)
 
