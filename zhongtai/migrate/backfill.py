@@ -106,6 +106,7 @@ def backfill(
     run = _Run(settings, endpoints, workers, chunk_size, dry_run, resume, refs)
     try:
         if endpoints.state is not None:
+            _check_dependencies(endpoints.state, chosen)
             checkpoints.ensure_state(endpoints.state)
         with RowProgress(console) as progress:
             run.progress = progress
@@ -114,6 +115,29 @@ def backfill(
         run.close()
         endpoints.dispose()
     return BackfillReport(dry_run=dry_run, outcomes=outcomes)
+
+
+def _check_dependencies(state, chosen: Sequence[Mapping]) -> None:
+    """A mapping whose parents are neither selected nor already backfilled cannot run."""
+    names = {m.name for m in chosen}
+    missing = []
+    with state.connect() as conn:
+        exists = checkpoints.state_exists(conn)
+        for mapping in chosen:
+            for dep in mapping.depends_on:
+                if dep in names:
+                    continue
+                info = checkpoints.run_info(conn, dep) if exists else None
+                if info is None or info["finished_at"] is None:
+                    missing.append((mapping.name, dep))
+    if missing:
+        needs = ", ".join(f"{m} needs {d}" for m, d in missing)
+        deps = " ".join(sorted({d for _, d in missing}))
+        raise ConfigError(
+            f"backfill parents first: {needs}",
+            hint=f"add them to the command (zhongtai migrate backfill {deps} ...) or run them "
+            "before",
+        )
 
 
 class _Run:

@@ -262,3 +262,16 @@ def test_local_time_is_eight_hours_ahead():
     moment = datetime(2025, 6, 1, 16, 30, tzinfo=UTC)
     assert tf.utc_to_local(moment) == "2025-06-02 00:30:00"
     assert tf.local_to_utc("2025-06-02 00:30:00") - moment == timedelta(0)
+
+
+@given(st.one_of(MOBILES, LANDLINES), st.integers(min_value=0, max_value=5))
+def test_phones_agree_with_the_platforms_own_parser(number, style):
+    from zhongtai.platform.phone import parse_phone
+
+    raw = _decorate(number, style) if len(number) == 11 else number
+    ours, theirs = tf.normalize_phone(raw), parse_phone(raw)
+    assert (ours.e164, ours.extension, ours.masked) == (
+        theirs.e164,
+        theirs.extension,
+        theirs.masked,
+    )

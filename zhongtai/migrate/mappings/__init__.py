@@ -28,8 +28,10 @@ def all_mappings() -> dict[str, Mapping]:
 def resolve(names: list[str] | tuple[str, ...] | None) -> list[Mapping]:
     """The named mappings in backfill order (all of them when ``names`` is empty).
 
-    A module name (``orders``) selects every mapping it defines. Unknown names raise
-    ConfigError listing the known ones, before anything runs.
+    A group name (``stores``, ``products``, ``members``, ``orders``, ``payments``) selects every
+    mapping of that group, even where one mapping shares the group's name; any other name
+    selects one mapping (``skus``, ``channel_pushes``). Unknown names raise ConfigError listing
+    the known ones, before anything runs.
     """
     known = all_mappings()
     if not names:
@@ -37,10 +39,10 @@ def resolve(names: list[str] | tuple[str, ...] | None) -> list[Mapping]:
     wanted: set[str] = set()
     unknown = []
     for name in names:
-        if name in known:
-            wanted.add(name)
-        elif name in MODULES:
+        if name in MODULES:
             wanted.update(m.name for m in importlib.import_module(f"{PACKAGE}.{name}").MAPPINGS)
+        elif name in known:
+            wanted.add(name)
         else:
             unknown.append(name)
     if unknown:

@@ -86,8 +86,10 @@ def items(rows: Sequence[Row], sku_codes: Mapping[int, str]) -> tuple[list[Order
             props["list_unit_price"] = unit
             unit = total // qty
         ref = clean_code(row["channel_food_code"]) or clean_code(row["channel_item_id"])
-        name = (row["name"] or "").strip() or (ref and f"未映射商品 {ref}") or ""
         sku_id = row["sku_id"]
+        sku_code = sku_codes.get(sku_id) if sku_id is not None else None
+        # The name is a snapshot; a line without one is named by what identifies it.
+        name = (row["name"] or "").strip() or sku_code or (ref and f"未映射商品 {ref}") or ""
         lines.append(
             OrderItem(
                 line_no=line_no,
@@ -96,7 +98,7 @@ def items(rows: Sequence[Row], sku_codes: Mapping[int, str]) -> tuple[list[Order
                 unit_price=unit,
                 line_total=total,
                 sku_id=sku_id,
-                sku_code=sku_codes.get(sku_id) if sku_id is not None else None,
+                sku_code=sku_code,
                 spec=row["spec"],
                 properties=props,
                 box_qty=row["box_num"] or 0,

@@ -173,6 +173,8 @@ def order(record: Record) -> Mapped | Quarantine:
         )
     cat = record.lookups[CATALOG.name]
     logs = record.children["logs"]
+    order_type = row["order_type"]
+    kind, channel = _order_type(order_type).value, Channel(channel_name(row["channel"])).value
     try:
         lines, gift = parts.items(record.children["items"], cat.sku_codes)
         found = parts.discounts(record.children["activities"], gift)
@@ -185,7 +187,6 @@ def order(record: Record) -> Mapped | Quarantine:
         return Quarantine(exc.code.lower(), exc.message)
     if isinstance(amounts, Quarantine):
         return amounts
-    order_type = row["order_type"]
     main, refund, sub = order_status(
         row["status"], row["refund_status"], order_type, parts.status_before_refund(logs)
     )
@@ -211,9 +212,9 @@ def order(record: Record) -> Mapped | Quarantine:
         "order_no": row["order_no"],
         "tenant_id": record.lookups[STORE_BRANDS.name].get(row["store_id"], 1),
         "store_id": row["store_id"],
-        "channel": Channel(channel_name(row["channel"])).value,
+        "channel": channel,
         "channel_order_id": row["channel_order_id"],
-        "order_type": _order_type(order_type).value,
+        "order_type": kind,
         "day_seq": row["day_seq"] or None,
         "pickup_code": row["pickup_code"] or None,
         "member_id": member_id,
