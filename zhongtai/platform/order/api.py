@@ -2,7 +2,10 @@
 
 What the application layer uses to keep the legacy contract:
 
-* ``POST /orders`` (with ``push`` for channel orders: a re-push answers ``duplicate: true``);
+* ``POST /orders`` (with ``push`` for channel orders: a re-push answers ``duplicate: true``;
+  with ``numbering`` instead of ``order_no`` the number comes from the store's day sequence);
+* ``GET /pushes/{channel}/{channel_order_id}/{push_type}`` — was this push applied, and the
+  order it names; ``POST /orders/{order_no}/pushes`` — acknowledge a push that changes nothing;
 * ``GET /orders/{order_no}``, ``GET /orders/by-channel/{channel}/{channel_order_id}``,
   ``GET /orders?store_id=&main_status=&refund_status=&channel=&member_id=&phone=&placed_from=
   &placed_to=&page=&size=&sort=`` — each with ``view=coarse|medium|fine``;
@@ -31,12 +34,13 @@ from zhongtai.platform.order.schemas import (
     ClaimIn,
     HandoffIn,
     OrderIn,
+    PushRecordIn,
     RefundStatusIn,
     StatusIn,
     SubStatusIn,
     push_key,
 )
-from zhongtai.platform.order.service import Handoff, Outcome
+from zhongtai.platform.order.service import Handoff, Outcome, PushKey
 from zhongtai.platform.order.status import MainStatus, RefundStatus
 from zhongtai.platform.order.timeutil import utc_or_none
 from zhongtai.platform.order.uow import SqlOrderUnitOfWork
@@ -53,7 +57,8 @@ def _outcome(outcome: Outcome) -> dict:
 
 @router.post("/orders", status_code=201)
 def create_order(body: OrderIn, uow: Uow, response: Response) -> dict:
-    outcome = service.create_order(uow, body.draft(), push=push_key(body.push))
+    numbering = body.numbering_model()
+    outcome = service.create_order(uow, body.draft(), push=push_key(body.push), numbering=numbering)
     if outcome.duplicate:
         response.status_code = 200
     return _outcome(outcome)
@@ -101,6 +106,24 @@ def get_by_channel(
     return render(service.find_by_channel(uow, channel, channel_order_id), view)
 
 
+@router.get("/pushes/{channel}/{channel_order_id}/{push_type}")
+def get_push(
+    channel: Channel, channel_order_id: str, push_type: str, uow: Uow, view: ViewParam = View.FINE
+) -> dict:
+    """Was this push applied before, and the live order it names (null if none)."""
+    order, seen = service.find_push(uow, PushKey(channel, channel_order_id, push_type))
+    return {"seen": seen, "order": render(order, view) if order is not None else None}
+
+
+@router.post("/orders/{order_no}/pushes")
+def record_push(order_no: str, body: PushRecordIn, uow: Uow) -> dict:
+    """Acknowledge a push that changes nothing; a repeat answers ``duplicate: true``."""
+    outcome = service.record_push(
+        uow, order_no, body.key(), expected_store_id=body.expected_store_id
+    )
+    return _outcome(outcome)
+
+
 @router.get("/orders/{order_no}")
 def get_order(order_no: str, uow: Uow, view: ViewParam = View.FINE) -> dict:
     return render(service.get_order(uow, order_no), view)
@@ -124,6 +147,7 @@ def change_status(order_no: str, body: StatusIn, uow: Uow) -> dict:
         push=push_key(body.push),
         expected_store_id=body.expected_store_id,
         expected_version=body.expected_version,
+        pickup_code=body.pickup_code,
     )
     return _outcome(outcome)
 
@@ -167,7 +191,13 @@ def record_handoff(order_no: str, system: str, body: HandoffIn, uow: Uow) -> dic
 @router.post("/handoffs/{system}/claim")
 def claim_handoffs(system: str, body: ClaimIn, uow: Uow) -> dict:
     orders, more = service.claim_handoffs(
-        uow, system, body.store_id, statuses=tuple(body.main_status), limit=body.limit
+        uow,
+        system,
+        body.store_id,
+        statuses=tuple(body.main_status),
+        limit=body.limit,
+        refund_statuses=tuple(body.refund_status),
+        without_sub_status=body.without_sub_status,
     )
     return {"more": more, "orders": [render(o, View.FINE) for o in orders]}
 

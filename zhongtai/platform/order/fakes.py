@@ -19,7 +19,7 @@ from zhongtai.platform.order.repository import (
     PushLog,
     stale,
 )
-from zhongtai.platform.order.status import MainStatus
+from zhongtai.platform.order.status import MainStatus, RefundStatus
 from zhongtai.platform.uow import InMemoryUnitOfWork
 
 
@@ -70,7 +70,14 @@ class FakeOrderRepository(OrderRepository):
         return total, copy.deepcopy(found)
 
     def unclaimed(
-        self, system: str, store_id: int, statuses: tuple[MainStatus, ...], limit: int
+        self,
+        system: str,
+        store_id: int,
+        statuses: tuple[MainStatus, ...],
+        limit: int,
+        *,
+        refund_statuses: tuple[RefundStatus, ...] = (),
+        without_sub_status: bool = False,
     ) -> list[str]:
         def open_for(order: Order) -> bool:
             ref = order.external_refs.get(system)
@@ -83,6 +90,8 @@ class FakeOrderRepository(OrderRepository):
             and o.main_status in statuses
             and o.deleted_at is None
             and open_for(o)
+            and (not refund_statuses or o.refund_status in refund_statuses)
+            and not (without_sub_status and o.sub_status is not None)
         ]
         return [o.order_no for o in found[:limit]]
 

@@ -8,8 +8,8 @@ conservation, times. The result carries the fat ``ORDER_CREATED`` event.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 from typing import Any
 
 from zhongtai.platform.order.lines import Discount, OrderItem, check_discounts, check_items
@@ -70,6 +70,41 @@ class OrderDraft:
     expected_at: datetime | None = None
     legacy_id: int | None = None
     source: str = "API"
+
+
+@dataclass(frozen=True)
+class Numbering:
+    """Number a new order inside its create transaction: ``prefix`` + the store's next
+    business-day value (:mod:`.sequences`) zero-padded to ``width``.
+
+    The format stays the application's business (it sends the prefix); taking the value in the
+    same transaction as the insert means a duplicate push or a refused order takes no number,
+    as a legacy monolith allocating in one transaction would behave. ``fill_day_seq`` uses the
+    value as ``day_seq`` when the draft brings none (the channel's own daily number wins).
+    """
+
+    prefix: str
+    business_day: date
+    width: int = 5
+    fill_day_seq: bool = False
+
+    def number(self, value: int) -> str:
+        """The order number for ``value``; InvalidOrder when it outgrows ``width`` digits."""
+        serial = f"{value:0{self.width}d}"
+        if len(serial) > self.width:
+            raise InvalidOrder(
+                f"day sequence value {value} of {self.business_day} does not fit "
+                f"{self.width} digits",
+                details={"field": "numbering"},
+            )
+        return self.prefix + serial
+
+    def apply(self, draft: OrderDraft, value: int) -> OrderDraft:
+        """The draft numbered with ``value`` (and its ``day_seq`` filled when asked)."""
+        day_seq = draft.day_seq
+        if self.fill_day_seq and day_seq is None and value > 0:
+            day_seq = value
+        return replace(draft, order_no=self.number(value), day_seq=day_seq)
 
 
 def _positive(name: str, value: object, *, optional: bool = False) -> None:

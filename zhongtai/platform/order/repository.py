@@ -29,7 +29,7 @@ from zhongtai.platform.order.rows import (
     static_rows,
 )
 from zhongtai.platform.order.sequences import next_day_value
-from zhongtai.platform.order.status import MainStatus
+from zhongtai.platform.order.status import MainStatus, RefundStatus
 
 
 class DuplicateKey(Conflict):
@@ -66,10 +66,18 @@ class OrderRepository(abc.ABC):
 
     @abc.abstractmethod
     def unclaimed(
-        self, system: str, store_id: int, statuses: tuple[MainStatus, ...], limit: int
+        self,
+        system: str,
+        store_id: int,
+        statuses: tuple[MainStatus, ...],
+        limit: int,
+        *,
+        refund_statuses: tuple[RefundStatus, ...] = (),
+        without_sub_status: bool = False,
     ) -> list[str]:
         """Numbers of live orders of the store in ``statuses`` not yet handed to ``system``
-        (no reference row, or one in PENDING), oldest (lowest id) first."""
+        (no reference row, or one in PENDING), oldest (lowest id) first; optionally only in
+        ``refund_statuses`` and only without a sub-status."""
 
     @abc.abstractmethod
     def events_after(self, after_id: int, limit: int) -> list[tuple[int, Event]]: ...
@@ -249,23 +257,30 @@ class SqlOrderRepository(OrderRepository):
         return total, found
 
     def unclaimed(
-        self, system: str, store_id: int, statuses: tuple[MainStatus, ...], limit: int
+        self,
+        system: str,
+        store_id: int,
+        statuses: tuple[MainStatus, ...],
+        limit: int,
+        *,
+        refund_statuses: tuple[RefundStatus, ...] = (),
+        without_sub_status: bool = False,
     ) -> list[str]:
         c, r = t.orders.c, t.external_refs.c
         handed = sa.exists().where(
             (r.order_id == c.id) & (r.system == system) & (r.state != "PENDING")
         )
-        stmt = (
-            sa.select(c.order_no)
-            .where(
-                (c.store_id == store_id)
-                & c.main_status.in_([s.value for s in statuses])
-                & c.deleted_at.is_(None)
-                & ~handed
-            )
-            .order_by(c.id)
-            .limit(limit)
+        where = (
+            (c.store_id == store_id)
+            & c.main_status.in_([s.value for s in statuses])
+            & c.deleted_at.is_(None)
+            & ~handed
         )
+        if refund_statuses:
+            where &= c.refund_status.in_([s.value for s in refund_statuses])
+        if without_sub_status:
+            where &= c.sub_status.is_(None)
+        stmt = sa.select(c.order_no).where(where).order_by(c.id).limit(limit)
         return list(self.conn.execute(stmt).scalars())
 
     def events_after(self, after_id: int, limit: int) -> list[tuple[int, Event]]:

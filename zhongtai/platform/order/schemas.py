@@ -7,15 +7,16 @@ through a unit test or over HTTP is judged the same way.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
 
+from zhongtai.platform.errors import InvalidInput
 from zhongtai.platform.order.handoff import HandoffState
 from zhongtai.platform.order.lines import Discount, OrderItem
 from zhongtai.platform.order.model import Channel, OrderType
-from zhongtai.platform.order.placing import OrderDraft
+from zhongtai.platform.order.placing import Numbering, OrderDraft
 from zhongtai.platform.order.service import Handoff, PushKey
 from zhongtai.platform.order.status import MainStatus, RefundStatus
 
@@ -35,6 +36,10 @@ class PushIn(BaseModel):
 
     def key(self) -> PushKey:
         return PushKey(self.channel, self.channel_order_id, self.push_type)
+
+
+class PushRecordIn(PushIn):
+    expected_store_id: int | None = None
 
 
 def push_key(push: PushIn | None) -> PushKey | None:
@@ -85,10 +90,26 @@ class DiscountIn(BaseModel):
         )
 
 
-class OrderIn(BaseModel):
-    """A new order. Totals left out are derived from the lines; stated ones are checked."""
+class NumberingIn(BaseModel):
+    """Let the center number the order: ``prefix`` + the store's next business-day value."""
 
-    order_no: str = Field(max_length=32)
+    prefix: str = Field(min_length=1, max_length=31, examples=["1251201SH0012"])
+    business_day: date
+    width: int = Field(5, ge=1, le=10)
+    fill_day_seq: bool = Field(False, description="use the value as day_seq when none is sent")
+
+    def model(self) -> Numbering:
+        return Numbering(self.prefix, self.business_day, self.width, self.fill_day_seq)
+
+
+class OrderIn(BaseModel):
+    """A new order. Totals left out are derived from the lines; stated ones are checked.
+
+    Send either ``order_no`` or ``numbering`` (the number is then taken from the store's day
+    sequence in the same transaction as the insert)."""
+
+    order_no: str | None = Field(None, max_length=32)
+    numbering: NumberingIn | None = None
     store_id: int
     channel: Channel
     order_type: OrderType
@@ -120,6 +141,16 @@ class OrderIn(BaseModel):
     source: str = Source("API")
     push: PushIn | None = None
 
+    def numbering_model(self) -> Numbering | None:
+        """The numbering asked for; InvalidInput unless exactly one of order_no/numbering."""
+        if (self.order_no is None) == (self.numbering is None):
+            raise InvalidInput(
+                "send exactly one of order_no and numbering",
+                code="INVALID_ORDER",
+                hint="order_no for a number you allocated, numbering to let the center take one",
+            )
+        return self.numbering.model() if self.numbering else None
+
     def draft(self) -> OrderDraft:
         amounts = {
             name: getattr(self, name)
@@ -136,13 +167,16 @@ class OrderIn(BaseModel):
             )
             if getattr(self, name) is not None
         }
+        order_no = self.order_no
+        if order_no is None and self.numbering is not None:
+            order_no = self.numbering.model().number(0)
         return OrderDraft(
+            order_no=order_no or "",
             items=[i.model() for i in self.items],
             discounts=[d.model() for d in self.discounts],
             amounts=amounts,
             **self.model_dump(
                 include={
-                    "order_no",
                     "store_id",
                     "channel",
                     "order_type",
@@ -189,6 +223,7 @@ class StatusIn(BaseModel):
     push: PushIn | None = None
     expected_store_id: int | None = Field(None, description="refuse (409) if another store's")
     expected_version: int | None = None
+    pickup_code: str | None = Field(None, min_length=1, max_length=16)
 
 
 class SubStatusIn(BaseModel):
@@ -211,4 +246,6 @@ class RefundStatusIn(BaseModel):
 class ClaimIn(BaseModel):
     store_id: int
     main_status: list[MainStatus] = [MainStatus.PAID]
+    refund_status: list[RefundStatus] = Field([], description="only these (empty: any)")
+    without_sub_status: bool = Field(False, description="only orders with no sub-status")
     limit: int = Field(10, description="1..50")

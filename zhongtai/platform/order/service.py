@@ -23,7 +23,7 @@ from zhongtai.platform.errors import Conflict, InvalidInput, NotFound
 from zhongtai.platform.ids import IdAllocator
 from zhongtai.platform.order.handoff import CLAIMABLE, HandoffState, check_system
 from zhongtai.platform.order.model import Channel, Event, Order
-from zhongtai.platform.order.placing import OrderDraft, place_order
+from zhongtai.platform.order.placing import Numbering, OrderDraft, place_order
 from zhongtai.platform.order.query import OrderQuery
 from zhongtai.platform.order.repository import DaySequences, DuplicateKey, OrderRepository, PushLog
 from zhongtai.platform.order.status import MainStatus, RefundStatus
@@ -111,9 +111,17 @@ def _retry_on_race(action: Callable[[], T]) -> T:
 
 
 def create_order(
-    uow: OrderUnitOfWork, draft: OrderDraft, *, push: PushKey | None = None
+    uow: OrderUnitOfWork,
+    draft: OrderDraft,
+    *,
+    push: PushKey | None = None,
+    numbering: Numbering | None = None,
 ) -> Outcome:
-    """Record a new order; a repeated channel order is answered as a duplicate."""
+    """Record a new order; a repeated channel order is answered as a duplicate.
+
+    With ``numbering`` the order number is taken from the store's day sequence inside the
+    create transaction (after the duplicate check, so a re-push takes no number).
+    """
     if push is not None and (push.channel, push.channel_order_id) != (
         draft.channel,
         draft.channel_order_id,
@@ -124,6 +132,8 @@ def create_order(
             hint="push.channel/channel_order_id must equal the order's channel/channel_order_id",
         )
 
+    if numbering is not None:
+        draft = numbering.apply(draft, 0)  # a well-formed number, to validate the draft
     place_order(draft, now=uow.now())  # validate before touching the database
 
     def attempt() -> Outcome:
@@ -143,13 +153,17 @@ def create_order(
                         uow.pushes.record(*_key(push), twin.id, now)
                         uow.commit()
                     return Outcome(twin, duplicate=True)
-            if uow.orders.get(draft.order_no) is not None:
+            numbered = draft
+            if numbering is not None:
+                value = uow.day_sequences.next(draft.store_id, numbering.business_day)
+                numbered = numbering.apply(draft, value)
+            if uow.orders.get(numbered.order_no) is not None:
                 raise Conflict(
-                    f"order_no {draft.order_no!r} is already used",
+                    f"order_no {numbered.order_no!r} is already used",
                     code="ORDER_EXISTS",
                     hint="allocate a new number",
                 )
-            order = place_order(draft, now=now)
+            order = place_order(numbered, now=now)
             order.id = draft.legacy_id if draft.legacy_id is not None else uow.ids.next_id("order")
             uow.orders.add(order)
             if push is not None:
@@ -218,11 +232,15 @@ def change_status(
     push: PushKey | None = None,
     expected_store_id: int | None = None,
     expected_version: int | None = None,
+    pickup_code: str | None = None,
 ) -> Outcome:
-    """Move the main status (and optionally record a handoff step in the same transaction)."""
+    """Move the main status (and optionally record a handoff step in the same transaction;
+    ``pickup_code`` sets the code the store gives the customer, e.g. when READY)."""
 
     def apply(order: Order, now: Any) -> None:
         order.change_status(target, source=source, now=now, sub_status=sub_status, reason=reason)
+        if pickup_code is not None:
+            order.pickup_code = pickup_code
         if handoff is not None:
             order.handoff(
                 handoff.system, handoff.state, now=now, ref_no=handoff.ref_no, error=handoff.error
@@ -312,9 +330,14 @@ def claim_handoffs(
     *,
     statuses: tuple[MainStatus, ...] = (MainStatus.PAID,),
     limit: int = 10,
+    refund_statuses: tuple[RefundStatus, ...] = (),
+    without_sub_status: bool = False,
 ) -> tuple[list[Order], bool]:
     """Hand the store's oldest unhanded orders to ``system`` (marked PULLED) and say whether
-    more are waiting. Two concurrent claimers never receive the same order."""
+    more are waiting. Two concurrent claimers never receive the same order.
+
+    ``refund_statuses`` (empty: any) and ``without_sub_status`` narrow the queue, e.g. to
+    leave out orders with a refund under way or flagged by another application."""
     check_system(system)
     if not 1 <= limit <= MAX_CLAIM:
         raise InvalidInput(f"limit {limit} is out of range", hint=f"use 1..{MAX_CLAIM}")
@@ -322,12 +345,23 @@ def claim_handoffs(
         raise InvalidInput("name at least one main status to claim from")
     with uow:
         now = uow.now()
-        candidates = uow.orders.unclaimed(system, store_id, statuses, limit + 1)
+        candidates = uow.orders.unclaimed(
+            system,
+            store_id,
+            statuses,
+            limit + 1,
+            refund_statuses=refund_statuses,
+            without_sub_status=without_sub_status,
+        )
         claimed = []
         for order in uow.orders.get_many(candidates[:limit], for_update=True):
             ref = order.external_refs.get(system)
             # Re-checked under the row lock: a concurrent claimer may have taken it.
             if order.main_status not in statuses or order.deleted_at is not None:
+                continue
+            if refund_statuses and order.refund_status not in refund_statuses:
+                continue
+            if without_sub_status and order.sub_status is not None:
                 continue
             if ref is not None and ref.state not in CLAIMABLE:
                 continue
@@ -369,6 +403,40 @@ def find_by_channel(uow: OrderUnitOfWork, channel: Channel, channel_order_id: st
         if order is None or order.deleted_at is not None:
             raise not_found(f"{channel} order id {channel_order_id!r}")
         return order
+
+
+def find_push(uow: OrderUnitOfWork, push: PushKey) -> tuple[Order | None, bool]:
+    """The live order a channel push names (None if there is none) and whether this very push
+    was applied before: what an application needs to judge a push before changing anything."""
+    with uow:
+        order = uow.orders.get_by_channel(push.channel, push.channel_order_id)
+        if order is not None and order.deleted_at is not None:
+            order = None
+        return order, uow.pushes.seen(*_key(push)) is not None
+
+
+def record_push(
+    uow: OrderUnitOfWork, order_no: str, push: PushKey, *, expected_store_id: int | None = None
+) -> Outcome:
+    """Acknowledge a push that changes nothing (the order is already where it would take it),
+    so that a repeat of it is recognised as a duplicate later, whatever happened meanwhile."""
+
+    def attempt() -> Outcome:
+        with uow:
+            order = _load(uow, order_no)
+            _check_store(order, expected_store_id)
+            if not push.matches(order):
+                raise InvalidInput(
+                    f"push {push.channel}/{push.channel_order_id} does not name order {order_no}",
+                    code="PUSH_MISMATCH",
+                )
+            if uow.pushes.seen(*_key(push)) is not None:
+                return Outcome(order, duplicate=True)
+            uow.pushes.record(*_key(push), order.id, uow.now())
+            uow.commit()
+            return Outcome(order)
+
+    return _retry_on_race(attempt)
 
 
 def search_orders(uow: OrderUnitOfWork, query: OrderQuery) -> tuple[int, list[Order]]:
