@@ -59,6 +59,13 @@ def test_same_seed_gives_the_same_database_content(seeded, make_db, engine_name)
         assert first[name] == second[name], name
 
 
+def test_the_generator_child_process_writes_the_same_content(seeded, make_db, engine_name):
+    url, _ = seeded
+    other = make_db(engine_name)
+    seed_legacy(other, **SIZES, seed=3, parallel=True)
+    assert table_contents(other) == table_contents(url)
+
+
 def test_a_non_empty_database_is_refused_without_reset(seeded):
     url, report = seeded
     before = table_contents(url)
