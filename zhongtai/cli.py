@@ -327,6 +327,20 @@ def route_history(
         console.print(audit_line(record))
 
 
+@route_app.command("headers")
+def route_headers(
+    method: Annotated[str, typer.Argument(help="HTTP method of the request.")],
+    path: Annotated[str, typer.Argument(help="Path with the query string, e.g. /api/x?a=1.")],
+    side: Annotated[str | None, typer.Option(help="Force the side: legacy or platform.")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Ask for a dry run.")] = False,
+) -> None:
+    """Print signed control headers (valid 5 minutes) as curl -H arguments."""
+    from zhongtai.strangler.operations import control_headers
+
+    headers = control_headers(state.settings, method, path, side=side, dry_run=dry_run)
+    print(" ".join(f"-H '{k}: {v}'" for k, v in headers.items()))
+
+
 @app.command()
 def status(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for machines.")] = False,

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from zhongtai.config import Settings
 from zhongtai.db import create_engine
 from zhongtai.strangler.figures import RouteFigures
+from zhongtai.strangler.gates import evaluate
 from zhongtai.strangler.noise import judge_fields
 from zhongtai.strangler.records import Records
 from zhongtai.strangler.routes import Route
@@ -42,6 +43,7 @@ def _route_dict(route: Route) -> dict:
         "keys": [str(k) for k in route.keys],
         "fallback": route.fallback,
         "shadow_writes": route.shadow_writes,
+        "gates": route.gates.as_dict(),
     }
 
 
@@ -129,6 +131,34 @@ def status(settings: Settings) -> dict:
     for route in table.routes:
         entry = _route_dict(route)
         entry["last_change"] = last.get(route.name)
-        entry["figures"] = _figures_dict(figures.get(route.name))
+        fig = figures.get(route.name)
+        entry["figures"] = _figures_dict(fig)
+        check = evaluate(fig or RouteFigures(route.revision), route.gates)
+        entry["gate"] = {"breached": check.breached, "reasons": list(check.reasons)}
         routes.append(entry)
     return {"version": table.version, "routes": routes}
+
+
+def control_headers(
+    settings: Settings, method: str, path: str, *, side: str | None = None, dry_run: bool = False
+) -> dict[str, str]:
+    """Signed control headers for one request (operator testing through the proxy)."""
+    from zhongtai.errors import ConfigError
+    from zhongtai.strangler import signing
+
+    control = {}
+    if side:
+        if side not in ("legacy", "platform"):
+            raise ConfigError(f"--side must be legacy or platform, got {side!r}")
+        control[signing.SIDE] = side
+    if dry_run:
+        control[signing.SHADOW] = signing.DRY_RUN
+    if not control:
+        raise ConfigError("nothing to sign", hint="pass --side legacy|platform and/or --dry-run")
+    key = settings.operator_key.reveal()
+    if not key:
+        raise ConfigError(
+            "no operator key configured",
+            hint="set ZHONGTAI_SECURITY_OPERATOR_KEY (the proxy must have the same)",
+        )
+    return signing.sign(key, method, path, control)

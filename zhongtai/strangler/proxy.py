@@ -22,7 +22,7 @@ import signal
 import time
 
 from mitmproxy import master, options
-from mitmproxy.addons import core, errorcheck, next_layer, proxyserver
+from mitmproxy.addons import core, errorcheck, next_layer, proxyserver, tlsconfig
 
 from zhongtai.config import Settings
 from zhongtai.db import create_engine
@@ -74,10 +74,12 @@ async def serve(settings: Settings, host: str, port: int) -> None:
     await rt.start()
     opts = options.Options(mode=[f"reverse:{rt.legacy.url}@{host}:{port}"])
     m = master.Master(opts)
+    tls = [tlsconfig.TlsConfig()] if "https" in (rt.legacy.scheme, rt.platform.scheme) else []
     m.addons.add(
         core.Core(),
         proxyserver.Proxyserver(),
         next_layer.NextLayer(),
+        *tls,  # only for https upstreams: it writes a CA into ~/.mitmproxy on first use
         errorcheck.ErrorCheck(),
         *build_addons(rt, store, records),
     )

@@ -31,6 +31,8 @@ from zhongtai.strangler.stages import (
     previous_stage,
 )
 
+_VERSION = sa.select(schema.meta.c.value).where(schema.meta.c.key == "version")
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
@@ -87,20 +89,12 @@ class StateStore:
     def create(self) -> None:
         schema.metadata.create_all(self.engine)
         with self.engine.begin() as conn:
-            if (
-                conn.execute(
-                    sa.select(schema.meta.c.value).where(schema.meta.c.key == "version")
-                ).first()
-                is None
-            ):
+            if conn.execute(_VERSION).first() is None:
                 conn.execute(schema.meta.insert().values(key="version", value=0))
 
     def version(self) -> int:
         with self.engine.connect() as conn:
-            value = conn.execute(
-                sa.select(schema.meta.c.value).where(schema.meta.c.key == "version")
-            ).scalar()
-        return int(value or 0)
+            return int(conn.execute(_VERSION).scalar() or 0)
 
     def seed(self, doc: dict, *, who: str, source: str = "routes.toml") -> tuple[int, int]:
         """Insert routes the database lacks; refresh definitions of the others (not stages).
@@ -170,9 +164,7 @@ class StateStore:
     def load_table(self) -> RouteTable:
         """The route table as stored now, with every route's stage and revision."""
         with self.engine.connect() as conn:
-            version = conn.execute(
-                sa.select(schema.meta.c.value).where(schema.meta.c.key == "version")
-            ).scalar()
+            version = conn.execute(_VERSION).scalar()
             rows = conn.execute(sa.select(schema.routes).order_by(schema.routes.c.position)).all()
         out = []
         for row in rows:

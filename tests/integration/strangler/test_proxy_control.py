@@ -4,6 +4,7 @@ metrics and status, and several proxy processes agreeing on every key."""
 from __future__ import annotations
 
 import json
+import re
 import time
 from datetime import date
 
@@ -73,9 +74,10 @@ def test_spoofed_control_headers_are_stripped_and_signed_ones_honoured(stack):
     spoof = {SIDE: "platform", SERVED_BY: "platform", "X-Zhongtai-Anything": "1"}
     assert side_of(stack.url, path, headers=spoof) == "legacy"
     assert stack.twin.requests() == []
-    assert side_of(stack.url, path, headers=stack.signed("GET", path, {SIDE: "platform"})) == (
-        "platform"
-    )
+    # What an operator does: `zhongtai route headers` prints signed -H arguments.
+    printed = stack.cli("route", "headers", "GET", path, "--side", "platform").stdout
+    signed = dict(h.split(": ", 1) for h in re.findall(r"-H '([^']*)'", printed))
+    assert side_of(stack.url, path, headers=signed) == "platform"
     (seen,) = stack.twin.requests()
     assert not [h for h in seen["headers"] if h.startswith("x-zhongtai")]
 
@@ -113,6 +115,10 @@ def test_prometheus_metrics_and_status_show_the_same_figures(stack):
         return figures if figures["compared"] == 7 else None
 
     figures = wait_for(mp_menu, "status to show the 7 compared pairs")
+    data = json.loads(stack.cli("status", "--json").stdout)
+    (route,) = [r for r in data["routes"] if r["name"] == "mp.menu"]
+    assert route["gate"] == {"breached": False, "reasons": []}
+    assert route["last_change"]["to_stage"] == "shadow" and route["gates"]["min_requests"] == 5
     assert figures["sides"]["legacy"]["requests"] == 7
     assert figures["sides"]["platform"]["requests"] == 7  # the shadow copies
     assert figures["mismatch_rate"] == 0 and figures["sides"]["legacy"]["p50_ms"] > 0

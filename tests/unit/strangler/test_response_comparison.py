@@ -77,3 +77,16 @@ def test_parse_policy_validates():
     assert p.headers == ("content-type",) and p.money_tolerance == 0.01
     with pytest.raises(ValueError, match="unknown compare setting"):
         parse_policy({"ignored": []})
+
+
+def test_booleans_are_not_numbers_even_inside_equal_looking_subtrees():
+    policy = ComparePolicy()
+    left = Reply(200, {}, b'{"data": {"sold_out": true, "n": 1}}')
+    right = Reply(200, {}, b'{"data": {"sold_out": 1, "n": 1}}')
+    assert [(d.path, d.kind) for d in compare_replies(left, right, policy)] == [
+        ("data.sold_out", "type")
+    ]
+    same = Reply(200, {}, b'{"data": {"n": 1.0, "list": [1, 2]}}')
+    assert (
+        compare_replies(Reply(200, {}, b'{"data": {"n": 1, "list": [1, 2]}}'), same, policy) == []
+    )

@@ -1,0 +1,298 @@
+"""Strangler proxy benchmark: direct vs pass-through vs shadow, 1 vs 2 workers, in one run.
+
+    .venv/bin/python bench/proxy.py [--seconds 5] [--connections 16]
+
+Starts, on loopback: the legacy app on a seeded SQLite database, a second legacy process on a
+copy of that database standing in for the platform (same contract, so shadow comparisons
+match), and the proxy. A closed-loop aiohttp load generator runs in its own process and
+drives ``GET /api/mp/stores/{id}/menu`` over the seeded stores. Every figure is printed next
+to its baseline from the same run, with the targets of issue 4:
+
+* pass-through throughput >= 60% of direct at 16 connections;
+* pass-through adds <= 2 ms to p50 at 1 connection;
+* shadow-stage client p50 within 10% of pass-through.
+
+CPU per request is the proxy processes' user+system time (``/proc``) over requests served.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROUTE = "mp.menu"
+STORES = 20
+ROUNDS = 3  # c=1 latencies: rounds of direct / pass-through / shadow, medians reported
+
+
+# --- load generator (runs in its own process) ------------------------------------------------
+
+
+async def _drive(
+    url: str, connections: int, seconds: float, warmup: float, stores: list[int]
+) -> dict:
+    import aiohttp
+
+    latencies: list[float] = []
+    errors = 0
+    connector = aiohttp.TCPConnector(limit=connections, force_close=False)
+    async with aiohttp.ClientSession(connector=connector) as session:
+
+        async def worker(n: int, until: float, record: bool) -> None:
+            nonlocal errors
+            i = n
+            while time.perf_counter() < until:
+                store = stores[i % len(stores)]
+                i += connections
+                started = time.perf_counter()
+                try:
+                    async with session.get(f"{url}/api/mp/stores/{store}/menu") as resp:
+                        await resp.read()
+                        ok = resp.status == 200
+                except aiohttp.ClientError:
+                    ok = False
+                if record:
+                    latencies.append(time.perf_counter() - started)
+                    errors += not ok
+
+        await asyncio.gather(
+            *[worker(n, time.perf_counter() + warmup, False) for n in range(connections)]
+        )
+        started = time.perf_counter()
+        await asyncio.gather(*[worker(n, started + seconds, True) for n in range(connections)])
+        elapsed = time.perf_counter() - started
+    latencies.sort()
+
+    def q(p: float) -> float:
+        return latencies[min(int(p * len(latencies)), len(latencies) - 1)] * 1000
+
+    return {
+        "requests": len(latencies),
+        "errors": errors,
+        "rps": len(latencies) / elapsed,
+        "p50": q(0.50),
+        "p99": q(0.99),
+    }
+
+
+def load(
+    url: str, connections: int, seconds: float, stores: list[int], warmup: float = 1.0
+) -> dict:
+    """Run the load generator in a child process (so it does not share the proxy's CPU)."""
+    out = subprocess.run(
+        [
+            sys.executable,
+            __file__,
+            "--drive",
+            url,
+            "--connections",
+            str(connections),
+            "--seconds",
+            str(seconds),
+            "--warmup",
+            str(warmup),
+            "--stores",
+            ",".join(map(str, stores)),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(out.stdout)
+
+
+# --- processes and CPU ------------------------------------------------------------------------
+
+
+def cpu_seconds(pid: int) -> float:
+    """User+system CPU of ``pid`` and its child processes (the proxy's workers)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total, pids = 0.0, [pid]
+    while pids:
+        p = pids.pop()
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+            for task in Path(f"/proc/{p}/task").iterdir():
+                children = (task / "children").read_text().split()
+                pids.extend(int(c) for c in children)
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return total
+
+
+def measure(
+    url: str, connections: int, seconds: float, stores: list[int], pid: int | None = None
+) -> dict:
+    before = cpu_seconds(pid) if pid else 0.0
+    result = load(url, connections, seconds, stores, warmup=0.5)
+    if pid:
+        # Includes the half-second warm-up's CPU, which runs at the same rate.
+        spent = cpu_seconds(pid) - before
+        result["cpu_ms_per_req"] = spent * 1000 / max(result["requests"] * (1 + 0.5 / seconds), 1)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=float, default=5.0, help="per case (default 5)")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--drive", help=argparse.SUPPRESS)
+    parser.add_argument("--warmup", type=float, default=1.0, help=argparse.SUPPRESS)
+    parser.add_argument("--stores", default="1", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.drive:
+        stores = [int(x) for x in args.stores.split(",")]
+        result = _drive(args.drive, args.connections, args.seconds, args.warmup, stores)
+        print(json.dumps(asyncio.run(result)))
+        return
+    run_bench(args.seconds, args.connections)
+
+
+def live_stores(url: str) -> list[int]:
+    """Ids of open, undeleted stores: their menus answer 200."""
+    import sqlalchemy as sa
+
+    from zhongtai.db import create_engine
+    from zhongtai.legacy.schema import t_store
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            q = sa.select(t_store.c.id).where(t_store.c.status == 1, t_store.c.is_deleted == 0)
+            return [row.id for row in conn.execute(q)]
+    finally:
+        engine.dispose()
+
+
+def run_bench(seconds: float, connections: int) -> None:
+    from zhongtai.config import load_settings
+    from zhongtai.db import create_engine
+    from zhongtai.serving import ServiceProcess, free_port
+    from zhongtai.strangler.state import StateStore
+    from zhongtai.workload.seed import seed_legacy
+
+    root = Path(tempfile.mkdtemp(prefix="zt-bench-proxy-"))
+    legacy_ws, platform_ws = root / "legacy", root / "platform"
+    legacy_port, platform_port, proxy_port, proxy2_port = (free_port() for _ in range(4))
+    env = {
+        "ZHONGTAI_SERVE_LEGACY_PORT": str(legacy_port),
+        "ZHONGTAI_SERVE_PLATFORM_PORT": str(platform_port),
+        "ZHONGTAI_PROXY_AA_PERCENT": "0",
+    }
+    settings = load_settings(legacy_ws, env={**os.environ, **env})
+    print(f"seeding legacy ({STORES} stores, 2,000 orders) in {root} …", flush=True)
+    seed_legacy(
+        settings.database("legacy"),
+        stores=STORES,
+        members=500,
+        orders=2_000,
+        seed=7,
+        reset=True,
+        progress=False,
+    )
+    stores = live_stores(settings.database("legacy"))
+    platform_ws.mkdir(parents=True)
+    shutil.copy(legacy_ws / "legacy.db", platform_ws / "legacy.db")
+
+    procs: list = []
+    c, runs = connections, {}
+
+    def record(name: str, result: dict) -> None:
+        runs.setdefault(name, []).append(result)
+
+    try:
+        legacy = ServiceProcess("legacy", port=legacy_port, env=env, workspace=legacy_ws)
+        platform = ServiceProcess("legacy", port=platform_port, env=env, workspace=platform_ws)
+        proxy = ServiceProcess("proxy", port=proxy_port, env=env, workspace=legacy_ws)
+        for p in (legacy, platform, proxy):
+            procs.append(p.start())
+        engine = create_engine(settings.database("state"))
+        store = StateStore(engine)
+
+        def stage(name: str) -> None:
+            if store.load_table().get(ROUTE).stage.value != name:
+                store.set_stage(ROUTE, name, None, who="bench", why="bench", force=True)
+                time.sleep(1.0)  # proxies poll every 0.5 s
+
+        print(
+            f"driving GET /api/mp/stores/{{id}}/menu over {len(stores)} open stores, "
+            f"{seconds:g}s per case …",
+            flush=True,
+        )
+        pid = proxy.proc.pid
+        for _ in range(ROUNDS):
+            stage("legacy")
+            record("direct c=1", measure(legacy.url, 1, seconds, stores))
+            record("pass-through c=1", measure(proxy.url, 1, seconds, stores, pid))
+            stage("shadow")
+            record("shadow c=1", measure(proxy.url, 1, seconds, stores, pid))
+        stage("legacy")
+        record(f"direct c={c}", measure(legacy.url, c, seconds, stores))
+        record(f"pass-through c={c}", measure(proxy.url, c, seconds, stores, pid))
+        stage("shadow")
+        record(f"shadow c={c}", measure(proxy.url, c, seconds, stores, pid))
+        stage("legacy")
+        proxy.stop()
+        procs.remove(proxy)
+        proxy2 = ServiceProcess(
+            "proxy", port=proxy2_port, env=env, workspace=legacy_ws, extra_args=["--workers", "2"]
+        )
+        procs.append(proxy2.start())
+        record(f"2 workers c={c}", measure(proxy2.url, c, seconds, stores, proxy2.proc.pid))
+        engine.dispose()
+    finally:
+        for p in procs:
+            p.stop()
+        shutil.rmtree(root, ignore_errors=True)
+    report({name: median_run(results) for name, results in runs.items()}, c)
+
+
+def median_run(results: list[dict]) -> dict:
+    """The run with the median p50 (one run: itself)."""
+    return sorted(results, key=lambda r: r["p50"])[len(results) // 2]
+
+
+def report(f: dict, c: int) -> None:
+    print(f"\n{'case':<22}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'proxy CPU/req':>15}")
+    for name, r in f.items():
+        cpu = f"{r['cpu_ms_per_req']:.2f} ms" if "cpu_ms_per_req" in r else "-"
+        print(
+            f"{name:<22}{r['rps']:>9.0f}{r['p50']:>9.2f}{r['p99']:>9.2f}{r['errors']:>8}{cpu:>15}"
+        )
+    through = f[f"pass-through c={c}"]["rps"] / f[f"direct c={c}"]["rps"]
+    added = f["pass-through c=1"]["p50"] - f["direct c=1"]["p50"]
+    shadow = f["shadow c=1"]["p50"] / f["pass-through c=1"]["p50"]
+    shadow_c = f[f"shadow c={c}"]["rps"] / f[f"pass-through c={c}"]["rps"]
+    workers = f[f"2 workers c={c}"]["rps"] / f[f"pass-through c={c}"]["rps"]
+
+    def verdict(ok: bool) -> str:
+        return "meets target" if ok else "MISSES target"
+
+    print(f"\n(c=1 rows: the median of {ROUNDS} interleaved rounds)")
+    print(
+        f"pass-through / direct throughput at c={c}: {through:.0%}  "
+        f"(target >= 60%: {verdict(through >= 0.6)})"
+    )
+    print(f"added p50 at c=1: {added:+.2f} ms  (target <= 2 ms: {verdict(added <= 2)})")
+    print(
+        f"shadow / pass-through client p50 at c=1: {shadow:.2f}x  "
+        f"(target <= 1.10x: {verdict(shadow <= 1.10)})"
+    )
+    print(f"shadow / pass-through throughput at c={c}: {shadow_c:.0%}")
+    print(
+        f"2 workers / 1 worker throughput at c={c}: {workers:.2f}x  (2 cores shared with "
+        "legacy, the platform stand-in and the load generator)"
+    )
+
+
+if __name__ == "__main__":
+    main()
