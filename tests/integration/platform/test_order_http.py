@@ -1,12 +1,19 @@
-"""The order center over real HTTP (uvicorn on loopback), on every engine."""
+"""The order center over real HTTP (uvicorn on loopback), on every engine.
+
+The center is served alone (``create_center_app``, as ``--split`` runs it) on its own
+database: starting the whole platform per test would cost more than the checks. The mounted
+layout is exercised by ``test_order_payment_dry_run.py``.
+"""
 
 from __future__ import annotations
 
 import httpx
 import pytest
-from conftest import FIXED_NOW, dump_database, sqlite_file_bytes
+from conftest import FIXED_NOW, ThreadedServer, dump_database, settings_for, sqlite_file_bytes
 
+from zhongtai.platform.http import create_center_app
 from zhongtai.platform.ids import PLATFORM_ID_BASE
+from zhongtai.platform.migrations import upgrade_center
 
 DRY = {"X-Zhongtai-Shadow": "dry-run"}
 MEITUAN = {
@@ -44,9 +51,18 @@ MINI = {
 
 
 @pytest.fixture
-def api(platform_server):
-    with httpx.Client(base_url=f"{platform_server.url}/centers/order", timeout=30) as client:
+def order_url(engine_name, make_db, tmp_path) -> str:
+    return make_db(engine_name, prefix="zt_order")
+
+
+@pytest.fixture
+def api(order_url, tmp_path):
+    settings = settings_for({"order": order_url}, tmp_path)
+    upgrade_center(settings, "order")
+    app = create_center_app(settings, "order", clock=lambda: FIXED_NOW)
+    with ThreadedServer(app) as server, httpx.Client(base_url=server.url, timeout=30) as client:
         yield client
+    app.state.center_runtime.dispose()
 
 
 @pytest.fixture
@@ -56,7 +72,7 @@ def seeded(api):
     return api
 
 
-def test_create_and_read_back_at_three_granularities(seeded):
+def test_create_read_back_at_three_granularities_and_re_push(seeded):
     body = seeded.get(f"/orders/{MEITUAN['order_no']}").json()
     assert body["id"] == PLATFORM_ID_BASE and body["order_no"] == MEITUAN["order_no"]
     assert (body["goods_amount"], body["paid_amount"], body["merchant_subsidy"]) == (
@@ -71,9 +87,7 @@ def test_create_and_read_back_at_three_granularities(seeded):
     assert len(coarse) == 8
     by_channel = seeded.get("/orders/by-channel/MEITUAN/27011234567890123456?view=medium").json()
     assert by_channel["order_no"] == MEITUAN["order_no"] and "items" not in by_channel
-
-
-def test_a_re_pushed_order_answers_duplicate(seeded):
+    # a re-pushed order answers duplicate and records nothing
     again = seeded.post("/orders", json={**MEITUAN, "order_no": "1250601SH001200009"})
     assert again.status_code == 200 and again.json()["duplicate"] is True
     assert again.json()["order"]["order_no"] == MEITUAN["order_no"]
@@ -108,7 +122,7 @@ def test_pos_cycle_pull_ack_progress(seeded):
     assert wrong.status_code == 409 and wrong.json()["error"]["code"] == "WRONG_STORE"
 
 
-def test_admin_search_and_member_orders(seeded):
+def test_admin_search_member_orders_day_sequence_and_events(seeded):
     found = seeded.get("/orders", params={"phone": "13800138000"}).json()
     assert [o["order_no"] for o in found["items"]] == [MINI["order_no"]]
     mine = seeded.get("/orders", params={"member_id": 7, "view": "coarse"}).json()
@@ -120,9 +134,7 @@ def test_admin_search_and_member_orders(seeded):
         params={"placed_from": "2025-06-01T00:00:00+08:00", "placed_to": "2025-06-02T00:00:00Z"},
     )
     assert window.json()["total"] == 2
-
-
-def test_day_sequence_and_events(seeded):
+    # the per-store daily counter and the outbox
     first = seeded.post("/day-sequences/12/2025-06-01/next").json()
     second = seeded.post("/day-sequences/12/2025-06-01/next").json()
     assert (first["value"], second["value"]) == (1, 2)
@@ -179,6 +191,8 @@ BAD_INPUT = [
 
 
 def test_bad_input_is_explained_and_changes_nothing(seeded):
+    """Every refusal names the problem in a machine code and a message; illegal transitions
+    carry the allowed next states in ``details``."""
     # One server for every case: starting a platform per case costs more than the checks.
     before = seeded.get("/orders", params={"view": "fine", "include_deleted": True}).json()
     for method, path, body, status, code in BAD_INPUT:
@@ -187,9 +201,6 @@ def test_bad_input_is_explained_and_changes_nothing(seeded):
         assert r.json()["error"]["message"]
     after = seeded.get("/orders", params={"view": "fine", "include_deleted": True}).json()
     assert after == before
-
-
-def test_illegal_transition_details_name_the_allowed_states(seeded):
     r = seeded.post(f"/orders/{MINI['order_no']}/status", json={"to": "READY", "source": "POS"})
     assert r.json()["error"]["details"] == {
         "track": "main",
@@ -234,9 +245,9 @@ def shadowed_burst(api: httpx.Client) -> list[httpx.Response]:
 
 
 def test_dry_run_writes_answer_for_real_and_leave_the_database_identical(
-    seeded, platform_settings, engine_name
+    seeded, order_url, engine_name
 ):
-    url = platform_settings.database("order")
+    url = order_url
     before = dump_database(url)
     raw_before = sqlite_file_bytes(url) if engine_name == "sqlite" else None
     responses = shadowed_burst(seeded)

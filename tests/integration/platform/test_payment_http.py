@@ -1,12 +1,18 @@
-"""The payment center over real HTTP (uvicorn on loopback), on every engine."""
+"""The payment center over real HTTP (uvicorn on loopback), on every engine.
+
+Served alone on its own database (as ``--split`` runs it); the mounted layout is exercised by
+``test_order_payment_dry_run.py``.
+"""
 
 from __future__ import annotations
 
 import httpx
 import pytest
-from conftest import FIXED_NOW, dump_database, sqlite_file_bytes
+from conftest import FIXED_NOW, ThreadedServer, dump_database, settings_for, sqlite_file_bytes
 
+from zhongtai.platform.http import create_center_app
 from zhongtai.platform.ids import PLATFORM_ID_BASE
+from zhongtai.platform.migrations import upgrade_center
 
 DRY = {"X-Zhongtai-Shadow": "dry-run"}
 ORDER = "3250601SH001200001"
@@ -26,14 +32,23 @@ NOTIFY = {
 
 
 @pytest.fixture
-def api(platform_server):
-    with httpx.Client(base_url=f"{platform_server.url}/centers/payment", timeout=30) as client:
+def payment_url(engine_name, make_db) -> str:
+    return make_db(engine_name, prefix="zt_payment")
+
+
+@pytest.fixture
+def api(payment_url, tmp_path):
+    settings = settings_for({"payment": payment_url}, tmp_path)
+    upgrade_center(settings, "payment")
+    app = create_center_app(settings, "payment", clock=lambda: FIXED_NOW)
+    with ThreadedServer(app) as server, httpx.Client(base_url=server.url, timeout=30) as client:
         created = client.post("/payments", json=PAYMENT)
         assert created.status_code == 201, created.text
         yield client
+    app.state.center_runtime.dispose()
 
 
-def test_payment_notify_and_resend(api):
+def test_payment_notify_resend_and_refund(api):
     path = f"/payments/{PAYMENT['out_trade_no']}"
     assert api.post("/payments", json=PAYMENT).json()["duplicate"] is True
     first = api.post(f"{path}/notify", json=NOTIFY).json()
@@ -47,10 +62,7 @@ def test_payment_notify_and_resend(api):
     assert [
         p["status"] for p in api.get("/payments", params={"order_no": ORDER}).json()["items"]
     ] == ["SUCCEEDED"]
-
-
-def test_refund_flow(api):
-    api.post(f"/payments/{PAYMENT['out_trade_no']}/notify", json=NOTIFY)
+    # then a partial refund, applied and settled
     applied = api.post(
         "/refunds", json={"refund_no": "R1", "order_no": ORDER, "amount": 1000, "source": "USER"}
     )
@@ -91,8 +103,8 @@ BAD_INPUT = [
 ]
 
 
-def test_bad_input_is_explained_and_changes_nothing(api, platform_settings):
-    url = platform_settings.database("payment")
+def test_bad_input_is_explained_and_changes_nothing(api, payment_url):
+    url = payment_url
     before = dump_database(url)
     for method, path, body, status, code in BAD_INPUT:
         r = api.request(method, path, json=body)
@@ -101,8 +113,8 @@ def test_bad_input_is_explained_and_changes_nothing(api, platform_settings):
     assert dump_database(url) == before
 
 
-def test_dry_run_writes_leave_payment_db_identical(api, platform_settings, engine_name):
-    url = platform_settings.database("payment")
+def test_dry_run_writes_leave_payment_db_identical(api, payment_url, engine_name):
+    url = payment_url
     before = dump_database(url)
     raw_before = sqlite_file_bytes(url) if engine_name == "sqlite" else None
     out = PAYMENT["out_trade_no"]

@@ -1,6 +1,7 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from order_drafts import draft
 
 from zhongtai.platform.errors import InvalidInput
 from zhongtai.platform.order.handoff import ExternalRef, HandoffState, check_system
@@ -12,8 +13,8 @@ T0 = datetime(2025, 12, 1, 4, 0, tzinfo=UTC)
 H = HandoffState
 
 
-def test_pos_cycle_pull_then_ack_keeps_the_ticket_number(make_draft):
-    order = place_order(make_draft(status=MainStatus.PAID), now=T0)
+def test_pos_cycle_pull_then_ack_keeps_the_ticket_number():
+    order = place_order(draft(status=MainStatus.PAID), now=T0)
     order.handoff("POS", H.PULLED, now=T0 + timedelta(seconds=10))
     ref = order.handoff("POS", H.ACKED, now=T0 + timedelta(seconds=20), ref_no="0042")
     assert (ref.state, ref.ref_no, ref.attempts) == (H.ACKED, "0042", 1)
@@ -48,8 +49,8 @@ def test_system_names_are_checked(bad):
         check_system(bad)
 
 
-def test_three_granularities(make_draft):
-    order = place_order(make_draft(), now=T0)
+def test_three_granularities():
+    order = place_order(draft(), now=T0)
     order.handoff("POS", H.PULLED, now=T0)
     small, mid, full = coarse(order), medium(order), fine(order)
     assert len(small) == 8 and small["main_status"] == "PENDING_PAYMENT"

@@ -1,6 +1,7 @@
 from datetime import UTC, date, datetime
 
 import pytest
+from order_drafts import draft
 
 from zhongtai.platform.errors import Conflict, InvalidInput, NotFound
 from zhongtai.platform.order import service
@@ -20,8 +21,8 @@ def uow():
     return FakeOrderUnitOfWork(clock=lambda: NOW)
 
 
-def meituan(make_draft, no="1251201SH001200001", channel_id="27011234567890123456", **kw):
-    return make_draft(
+def meituan(no="1251201SH001200001", channel_id="27011234567890123456", **kw):
+    return draft(
         order_no=no,
         channel=Channel.MEITUAN,
         channel_order_id=channel_id,
@@ -35,40 +36,40 @@ def push(channel_id="27011234567890123456", kind="new") -> PushKey:
     return PushKey(Channel.MEITUAN, channel_id, kind)
 
 
-def test_create_keeps_the_callers_number_and_gives_a_platform_id(uow, make_draft):
-    outcome = service.create_order(uow, make_draft())
+def test_create_keeps_the_callers_number_and_gives_a_platform_id(uow):
+    outcome = service.create_order(uow, draft())
     assert not outcome.duplicate and outcome.order.id >= 10**12
     stored = service.get_order(uow, "3251201SH001200001")
     assert stored.amounts.paid_amount == 4600 and stored.version == 0
-    migrated = service.create_order(uow, make_draft(order_no="3251130SH001200009", legacy_id=77))
+    migrated = service.create_order(uow, draft(order_no="3251130SH001200009", legacy_id=77))
     assert migrated.order.id == 77
 
 
-def test_a_re_pushed_channel_order_is_a_duplicate_and_changes_nothing(uow, make_draft):
-    first = service.create_order(uow, meituan(make_draft), push=push())
-    again = service.create_order(uow, meituan(make_draft, no="1251201SH001200002"), push=push())
+def test_a_re_pushed_channel_order_is_a_duplicate_and_changes_nothing(uow):
+    first = service.create_order(uow, meituan(), push=push())
+    again = service.create_order(uow, meituan(no="1251201SH001200002"), push=push())
     assert again.duplicate and again.order.order_no == first.order.order_no
     total, _ = service.search_orders(uow, OrderQuery())
     assert total == 1
     with pytest.raises(Conflict, match="already recorded as 1251201SH001200001"):
-        service.create_order(uow, meituan(make_draft, no="1251201SH001200003"))
+        service.create_order(uow, meituan(no="1251201SH001200003"))
 
 
-def test_an_order_number_is_used_once(uow, make_draft):
-    service.create_order(uow, make_draft())
+def test_an_order_number_is_used_once(uow):
+    service.create_order(uow, draft())
     with pytest.raises(Conflict, match="already used") as info:
-        service.create_order(uow, make_draft())
+        service.create_order(uow, draft())
     assert info.value.code == "ORDER_EXISTS"
 
 
-def test_invalid_drafts_change_nothing(uow, make_draft):
+def test_invalid_drafts_change_nothing(uow):
     with pytest.raises(InvalidInput):
-        service.create_order(uow, make_draft(amounts={"paid_amount": 1}))
+        service.create_order(uow, draft(amounts={"paid_amount": 1}))
     assert uow.db.get("orders", {}) == {} and uow.commits == 0
 
 
-def test_status_pushes_are_idempotent_on_channel_id_and_push_type(uow, make_draft):
-    service.create_order(uow, meituan(make_draft), push=push())
+def test_status_pushes_are_idempotent_on_channel_id_and_push_type(uow):
+    service.create_order(uow, meituan(), push=push())
     accepted = service.change_status(
         uow, "1251201SH001200001", M.ACCEPTED, source="MEITUAN_PUSH", push=push(kind="confirmed")
     )
@@ -83,11 +84,11 @@ def test_status_pushes_are_idempotent_on_channel_id_and_push_type(uow, make_draf
         )
 
 
-def test_pos_pull_claims_oldest_paid_orders_once_and_says_if_more_wait(uow, make_draft):
+def test_pos_pull_claims_oldest_paid_orders_once_and_says_if_more_wait(uow):
     for n in range(1, 6):
-        service.create_order(uow, make_draft(order_no=f"A{n}", status=M.PAID))
-    service.create_order(uow, make_draft(order_no="UNPAID"))
-    service.create_order(uow, make_draft(order_no="OTHER", store_id=99, status=M.PAID))
+        service.create_order(uow, draft(order_no=f"A{n}", status=M.PAID))
+    service.create_order(uow, draft(order_no="UNPAID"))
+    service.create_order(uow, draft(order_no="OTHER", store_id=99, status=M.PAID))
     first, more = service.claim_handoffs(uow, "POS", 12, limit=3)
     assert [o.order_no for o in first] == ["A1", "A2", "A3"] and more
     assert all(o.external_refs["POS"].state is HandoffState.PULLED for o in first)
@@ -96,8 +97,8 @@ def test_pos_pull_claims_oldest_paid_orders_once_and_says_if_more_wait(uow, make
     assert service.claim_handoffs(uow, "POS", 12, limit=3) == ([], False)
 
 
-def test_pos_ack_accepts_and_stores_the_ticket_in_one_step(uow, make_draft):
-    service.create_order(uow, make_draft(status=M.PAID))
+def test_pos_ack_accepts_and_stores_the_ticket_in_one_step(uow):
+    service.create_order(uow, draft(status=M.PAID))
     service.claim_handoffs(uow, "POS", 12)
     outcome = service.change_status(
         uow,
@@ -115,8 +116,8 @@ def test_pos_ack_accepts_and_stores_the_ticket_in_one_step(uow, make_draft):
     assert again.duplicate
 
 
-def test_commands_guard_store_and_version_and_report_unknown_orders(uow, make_draft):
-    service.create_order(uow, make_draft(status=M.PAID))
+def test_commands_guard_store_and_version_and_report_unknown_orders(uow):
+    service.create_order(uow, draft(status=M.PAID))
     with pytest.raises(Conflict, match="belongs to store 12, not 13") as info:
         service.change_status(
             uow, "3251201SH001200001", M.ACCEPTED, source="POS", expected_store_id=13
@@ -132,8 +133,8 @@ def test_commands_guard_store_and_version_and_report_unknown_orders(uow, make_dr
     assert service.get_order(uow, "3251201SH001200001").version == 0
 
 
-def test_refund_and_sub_status_commands(uow, make_draft):
-    service.create_order(uow, make_draft(status=M.PAID))
+def test_refund_and_sub_status_commands(uow):
+    service.create_order(uow, draft(status=M.PAID))
     service.set_sub_status(uow, "3251201SH001200001", "PRINTED", source="POS")
     service.change_refund(uow, "3251201SH001200001", RefundStatus.APPLIED, source="MP")
     done = service.change_refund(
@@ -142,10 +143,10 @@ def test_refund_and_sub_status_commands(uow, make_draft):
     assert done.order.fully_refunded and done.order.sub_status == "PRINTED"
 
 
-def test_searches_filter_and_page(uow, make_draft):
-    service.create_order(uow, meituan(make_draft), push=push())
-    service.create_order(uow, make_draft(order_no="B1", member_id=8))
-    service.create_order(uow, make_draft(order_no="B2", member_id=8, status=M.PAID))
+def test_searches_filter_and_page(uow):
+    service.create_order(uow, meituan(), push=push())
+    service.create_order(uow, draft(order_no="B1", member_id=8))
+    service.create_order(uow, draft(order_no="B2", member_id=8, status=M.PAID))
     total, found = service.search_orders(uow, OrderQuery(member_id=8, size=1))
     assert total == 2 and [o.order_no for o in found] == ["B2"]  # newest first
     total, found = service.search_orders(uow, OrderQuery(phone_digits="18449039731"))
@@ -155,8 +156,8 @@ def test_searches_filter_and_page(uow, make_draft):
     assert service.find_by_channel(uow, Channel.MEITUAN, "27011234567890123456").order_no
 
 
-def test_deleted_orders_disappear(uow, make_draft):
-    service.create_order(uow, make_draft())
+def test_deleted_orders_disappear(uow):
+    service.create_order(uow, draft())
     service.delete_order(uow, "3251201SH001200001")
     with pytest.raises(NotFound):
         service.get_order(uow, "3251201SH001200001")
@@ -173,17 +174,17 @@ def test_day_sequences_count_per_store_and_day(uow):
         service.next_day_sequence(uow, 0, day)
 
 
-def test_dry_runs_keep_nothing_but_answer_like_the_real_call(make_draft):
+def test_dry_runs_keep_nothing_but_answer_like_the_real_call():
     uow = FakeOrderUnitOfWork(clock=lambda: NOW, dry_run=True)
-    dry = service.create_order(uow, make_draft())
+    dry = service.create_order(uow, draft())
     assert uow.would_commit and uow.db["orders"] == {}
     uow.dry_run = False
-    real = service.create_order(uow, make_draft())
+    real = service.create_order(uow, draft())
     assert real.order.id == dry.order.id
 
 
-def test_events_fat_on_create_thin_on_change(uow, make_draft):
-    service.create_order(uow, make_draft(status=M.PAID))
+def test_events_fat_on_create_thin_on_change(uow):
+    service.create_order(uow, draft(status=M.PAID))
     service.change_status(uow, "3251201SH001200001", M.ACCEPTED, source="POS")
     events = service.list_events(uow)
     assert [e.kind for _, e in events] == ["ORDER_CREATED", "STATUS_CHANGED"]

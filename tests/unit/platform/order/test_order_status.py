@@ -1,6 +1,7 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from order_drafts import draft
 
 from zhongtai.platform.errors import InvalidInput
 from zhongtai.platform.order.model import InvalidOrder, OrderConflict, Track
@@ -24,8 +25,8 @@ def at(minutes: int) -> datetime:
     return T0 + timedelta(minutes=minutes)
 
 
-def test_the_full_lifecycle_is_allowed_and_recorded(make_draft):
-    order = place_order(make_draft(status=M.CREATED), now=T0)
+def test_the_full_lifecycle_is_allowed_and_recorded():
+    order = place_order(draft(status=M.CREATED), now=T0)
     path = [M.PENDING_PAYMENT, M.PAID, M.ACCEPTED, M.PREPARING, M.READY, M.DELIVERING]
     for minute, target in enumerate([*path, M.COMPLETED], start=1):
         order.change_status(target, source="TEST", now=at(minute))
@@ -37,8 +38,8 @@ def test_the_full_lifecycle_is_allowed_and_recorded(make_draft):
     assert "items" not in thin[-1].payload  # thin events carry no order body
 
 
-def test_completed_can_never_become_cancelled(make_draft):
-    order = place_order(make_draft(status=M.PAID), now=T0)
+def test_completed_can_never_become_cancelled():
+    order = place_order(draft(status=M.PAID), now=T0)
     order.change_status(M.ACCEPTED, source="POS", now=at(1))
     order.change_status(M.COMPLETED, source="POS", now=at(2))
     with pytest.raises(IllegalTransition, match="from COMPLETED to CANCELLED; allowed next: none"):
@@ -65,8 +66,8 @@ def test_illegal_jumps_name_the_allowed_next_states():
         parse_main_status("DONE")
 
 
-def test_sub_status_is_free_and_replaced_by_main_changes(make_draft):
-    order = place_order(make_draft(status=M.PAID), now=T0)
+def test_sub_status_is_free_and_replaced_by_main_changes():
+    order = place_order(draft(status=M.PAID), now=T0)
     order.change_status(M.ACCEPTED, source="POS", now=at(1), sub_status="TICKET_PRINTED")
     order.set_sub_status("RIDER_ASSIGNED", source="DELIVERY_APP", now=at(2))
     order.set_sub_status("RIDER_AT_STORE", source="DELIVERY_APP", now=at(3))
@@ -82,8 +83,8 @@ def test_sub_status_is_free_and_replaced_by_main_changes(make_draft):
         order.set_sub_status("  ", source="X", now=at(5))
 
 
-def test_refunds_run_on_their_own_track(make_draft):
-    order = place_order(make_draft(status=M.PAID), now=T0)  # paid 4600
+def test_refunds_run_on_their_own_track():
+    order = place_order(draft(status=M.PAID), now=T0)  # paid 4600
     order.change_status(M.ACCEPTED, source="POS", now=at(1))
     order.change_status(M.COMPLETED, source="POS", now=at(2))
     order.change_refund(R.APPLIED, source="MP", now=at(3), reason="cold")
@@ -105,8 +106,8 @@ def test_refunds_run_on_their_own_track(make_draft):
     assert kinds.count("REFUND_CHANGED") == 4
 
 
-def test_an_open_refund_freezes_the_main_status_until_settled(make_draft):
-    order = place_order(make_draft(status=M.PAID), now=T0)
+def test_an_open_refund_freezes_the_main_status_until_settled():
+    order = place_order(draft(status=M.PAID), now=T0)
     order.change_refund(R.APPLIED, source="ELEME_PUSH", now=at(1))
     with pytest.raises(OrderConflict, match=r"open refund \(APPLIED\)"):
         order.change_status(M.ACCEPTED, source="POS", now=at(2))
@@ -115,15 +116,15 @@ def test_an_open_refund_freezes_the_main_status_until_settled(make_draft):
     assert order.main_status is M.ACCEPTED
 
 
-def test_a_revoked_application_goes_back_to_no_refund(make_draft):
-    order = place_order(make_draft(status=M.PAID), now=T0)
+def test_a_revoked_application_goes_back_to_no_refund():
+    order = place_order(draft(status=M.PAID), now=T0)
     order.change_refund(R.APPLIED, source="MEITUAN_PUSH", now=at(1))
     order.change_refund(R.NONE, source="MEITUAN_PUSH", now=at(2), reason="cancelRefund")
     assert order.refund_status is R.NONE and order.refunded_amount == 0
 
 
-def test_a_fully_refunded_order_may_only_be_cancelled(make_draft):
-    order = place_order(make_draft(status=M.PAID), now=T0)
+def test_a_fully_refunded_order_may_only_be_cancelled():
+    order = place_order(draft(status=M.PAID), now=T0)
     order.change_status(M.ACCEPTED, source="POS", now=at(1))
     order.change_refund(R.SUCCEEDED, source="ADMIN", now=at(2), amount=4600)
     with pytest.raises(IllegalTransition, match="allowed next: CANCELLED"):
@@ -131,27 +132,27 @@ def test_a_fully_refunded_order_may_only_be_cancelled(make_draft):
     order.change_status(M.CANCELLED, source="ADMIN", now=at(3))
 
 
-def test_unpaid_orders_have_nothing_to_refund_but_cancelled_paid_ones_do(make_draft):
-    unpaid = place_order(make_draft(), now=T0)
+def test_unpaid_orders_have_nothing_to_refund_but_cancelled_paid_ones_do():
+    unpaid = place_order(draft(), now=T0)
     with pytest.raises(OrderConflict, match="never paid"):
         unpaid.change_refund(R.APPLIED, source="MP", now=at(1))
-    paid = place_order(make_draft(), now=T0)
+    paid = place_order(draft(), now=T0)
     paid.change_status(M.PAID, source="PAY_NOTIFY", now=at(1))
     paid.change_status(M.CANCELLED, source="MP", now=at(2))
     paid.change_refund(R.SUCCEEDED, source="MP", now=at(3), amount=4600)
     assert paid.fully_refunded and paid.main_status is M.CANCELLED
 
 
-def test_refund_success_needs_a_positive_amount(make_draft):
-    order = place_order(make_draft(status=M.PAID), now=T0)
+def test_refund_success_needs_a_positive_amount():
+    order = place_order(draft(status=M.PAID), now=T0)
     for bad in (None, 0, -5, 10.5):
         with pytest.raises(MoneyError, match="positive number of fen"):
             order.change_refund(R.SUCCEEDED, source="MP", now=at(1), amount=bad)
     assert order.refund_status is R.NONE and order.events[-1].kind == "ORDER_CREATED"
 
 
-def test_deleted_orders_refuse_every_change(make_draft):
-    order = place_order(make_draft(status=M.PAID), now=T0)
+def test_deleted_orders_refuse_every_change():
+    order = place_order(draft(status=M.PAID), now=T0)
     order.delete(at(1))
     with pytest.raises(OrderConflict, match="is deleted"):
         order.change_status(M.ACCEPTED, source="POS", now=at(2))

@@ -1,10 +1,12 @@
-"""Builders for order drafts used by the order center's unit tests."""
+"""Builders for order drafts used by the order center's unit tests.
+
+A plain module, not a conftest: the integration tests import their own ``conftest`` by name,
+and a second module of that name would shadow it when both folders run together.
+"""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-
-import pytest
 
 from zhongtai.platform.order.lines import Discount, OrderItem
 from zhongtai.platform.order.model import Channel, OrderType
@@ -33,8 +35,3 @@ def draft(**overrides) -> OrderDraft:
     )
     values.update(overrides)
     return OrderDraft(**values)
-
-
-@pytest.fixture(scope="session")
-def make_draft():
-    return draft
