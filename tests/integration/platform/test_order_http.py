@@ -143,6 +143,32 @@ def test_admin_search_member_orders_day_sequence_and_events(seeded):
     assert seeded.get("/events", params={"after_id": events["last_id"]}).json()["events"] == []
 
 
+def test_numbered_orders_and_push_lookup(seeded):
+    numbered = {**MEITUAN, "channel_order_id": "2702", "day_seq": None}
+    del numbered["order_no"]
+    numbered["numbering"] = {
+        "prefix": "1250601SH0012",
+        "business_day": "2025-06-01",
+        "fill_day_seq": True,
+    }
+    numbered["push"] = {**MEITUAN["push"], "channel_order_id": "2702"}
+    created = seeded.post("/orders", json=numbered)
+    assert created.status_code == 201, created.text
+    # …00001 is taken by the order seeded with its own number: the counter steps past it.
+    assert created.json()["order"]["order_no"] == "1250601SH001200002"
+    assert created.json()["order"]["day_seq"] == 2
+    assert seeded.post("/orders", json=numbered).json()["duplicate"] is True
+    lookup = seeded.get("/pushes/MEITUAN/2702/confirmed").json()
+    assert lookup["seen"] is False and lookup["order"]["order_no"] == "1250601SH001200002"
+    acked = seeded.post(
+        "/orders/1250601SH001200002/pushes",
+        json={"channel": "MEITUAN", "channel_order_id": "2702", "push_type": "confirmed"},
+    )
+    assert acked.status_code == 200 and acked.json()["duplicate"] is False
+    assert seeded.get("/pushes/MEITUAN/2702/confirmed").json()["seen"] is True
+    assert seeded.post("/day-sequences/12/2025-06-01/next").json()["value"] == 3
+
+
 BAD_INPUT = [
     ("POST", "/orders", {"order_no": "x"}, 400, "INVALID_REQUEST"),
     (

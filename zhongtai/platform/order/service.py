@@ -155,8 +155,7 @@ def create_order(
                     return Outcome(twin, duplicate=True)
             numbered = draft
             if numbering is not None:
-                value = uow.day_sequences.next(draft.store_id, numbering.business_day)
-                numbered = numbering.apply(draft, value)
+                numbered = _take_free_number(uow, draft, numbering)
             if uow.orders.get(numbered.order_no) is not None:
                 raise Conflict(
                     f"order_no {numbered.order_no!r} is already used",
@@ -172,6 +171,17 @@ def create_order(
             return Outcome(order)
 
     return _retry_on_race(attempt)
+
+
+def _take_free_number(uow: OrderUnitOfWork, draft: OrderDraft, numbering: Numbering) -> OrderDraft:
+    # A counter behind the stored numbers (orders migrated with their legacy numbers, or
+    # numbered by the caller) would hand out a taken number: step past it. The loop ends at
+    # a free number or when the value outgrows the numbering's width (InvalidOrder).
+    while True:
+        value = uow.day_sequences.next(draft.store_id, numbering.business_day)
+        numbered = numbering.apply(draft, value)
+        if uow.orders.get(numbered.order_no) is None:
+            return numbered
 
 
 def _key(push: PushKey) -> tuple[str, str, str]:
