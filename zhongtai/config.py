@@ -83,6 +83,8 @@ class ProxySettings:
     routes_file: str = ""
     # Path of the Prometheus text endpoint on the proxy port; empty turns it off.
     metrics_path: str = "/_zhongtai/metrics"
+    # Shadow comparison records older than this are deleted by the proxies (0 keeps them all).
+    shadow_retention_hours: int = 72
 
 
 @dataclass(frozen=True)

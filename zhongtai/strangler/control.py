@@ -23,6 +23,7 @@ from zhongtai.strangler.state import StateStore
 
 logger = logging.getLogger(__name__)
 FLUSH_EVERY = 1.0
+PRUNE_EVERY = 300.0  # seconds between retention passes
 STALE_SNAPSHOTS = timedelta(hours=6)
 
 
@@ -33,6 +34,7 @@ class Control:
         self.records = records
         self.task: asyncio.Task | None = None
         self._last_flush = 0.0
+        self._last_prune = time.monotonic()
 
     def running(self) -> None:
         self.task = asyncio.get_running_loop().create_task(self._loop())
@@ -55,6 +57,9 @@ class Control:
                 if time.monotonic() - self._last_flush >= FLUSH_EVERY:
                     self._last_flush = time.monotonic()
                     await self.flush(enforce=True)
+                if time.monotonic() - self._last_prune >= PRUNE_EVERY:
+                    self._last_prune = time.monotonic()
+                    await asyncio.to_thread(self.prune)
             except Exception:  # the database may be briefly unavailable; keep proxying
                 logger.exception("proxy control loop")
 
@@ -77,12 +82,18 @@ class Control:
         if rolled:
             await self.reload()
 
+    def prune(self) -> None:
+        """Forget old shadow records and the snapshots of processes long gone."""
+        self.records.prune_snapshots(STALE_SNAPSHOTS)
+        hours = self.rt.settings.shadow_retention_hours
+        if hours > 0:
+            self.records.prune_shadow_records(timedelta(hours=hours))
+
     def _write(self, pending, book, table, enforce: bool) -> list[str]:
         self.records.add_shadow_records(pending)
         self.records.save_snapshot(self.rt.instance, book)
         if not enforce:
             return []
-        self.records.prune_snapshots(STALE_SNAPSHOTS)
         revisions = {r.name: r.revision for r in table.routes}
         figures = combine(self.records.snapshots(), revisions)
         who = f"zhongtai-proxy {self.rt.instance} (automatic)"

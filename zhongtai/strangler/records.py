@@ -70,6 +70,13 @@ class Records:
         with self.engine.connect() as conn:
             return [dict(row._mapping) for row in conn.execute(q)]
 
+    def prune_shadow_records(self, older_than: timedelta) -> int:
+        """Delete shadow records older than ``older_than``; returns how many."""
+        with self.engine.begin() as conn:
+            return conn.execute(
+                schema.shadow.delete().where(schema.shadow.c.at < utcnow() - older_than)
+            ).rowcount
+
     def save_snapshot(self, instance: str, figures: Mapping) -> None:
         """Replace this process's snapshot (insert the first time)."""
         now = utcnow()

@@ -70,6 +70,7 @@ shadow = sa.Table(
     sa.Column("example", sa.JSON),  # request and both answers, truncated, secrets masked
     sa.Column("instance", sa.String(128), nullable=False),
     sa.Index("ix_strangler_shadow_route_at", "route", "at"),
+    sa.Index("ix_strangler_shadow_at", "at"),  # retention deletes by age
 )
 
 snapshots = sa.Table(

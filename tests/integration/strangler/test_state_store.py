@@ -121,6 +121,10 @@ def test_shadow_records_and_snapshots_round_trip(state):
     assert len(got) == 1 and got[0]["fields"] == ["data.total_amount"]
     assert got[0]["example"]["request"]["body"] == "价格" and got[0]["mismatched"] is True
     assert records.shadow_records(since=now + timedelta(seconds=5)) == []
+    old = {**rows[1], "at": now - timedelta(hours=100)}
+    records.add_shadow_records([old])
+    assert records.prune_shadow_records(timedelta(hours=72)) == 1
+    assert len(records.shadow_records(route="mp.order")) == 2
 
     revision = store.load_table().get("mp.order").revision
     for instance, n in (("i1", 3), ("i2", 4)):
