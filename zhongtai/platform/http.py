@@ -22,6 +22,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from zhongtai.config import Settings
 from zhongtai.db import create_engine
@@ -74,8 +75,56 @@ def _validation_message(exc: RequestValidationError) -> str:
     return "; ".join(parts) or "the request is not valid"
 
 
+# Deadlock / serialization failure / lock wait timeout / "database is locked".
+_RETRYABLE_SQLSTATES = {"40P01", "40001", "55P03"}
+_RETRYABLE_MYSQL = {1205, 1213}
+
+
+def _retryable(exc: DBAPIError) -> bool:
+    orig = exc.orig
+    if getattr(orig, "sqlstate", None) in _RETRYABLE_SQLSTATES:
+        return True
+    args = getattr(orig, "args", ())
+    if args and args[0] in _RETRYABLE_MYSQL:
+        return True
+    return "database is locked" in str(orig)
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    """Render CenterError and request-validation errors as the center error body."""
+    """Render CenterError and request-validation errors as the center error body.
+
+    Two concurrent writes can still collide in the database (two inserts of one new key, a
+    deadlock): the loser's transaction is rolled back whole and it gets 409 ``WRITE_CONFLICT``
+    saying to retry, never a 500 with driver text.
+    """
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(_request: Request, exc: IntegrityError) -> JSONResponse:
+        logger.info("write conflict: %s", type(exc.orig).__name__)
+        err = CenterError(
+            "the write collided with a concurrent write or a database constraint; "
+            "nothing was changed",
+            code="WRITE_CONFLICT",
+            hint="retry the request; if it fails again, read the current state first",
+        )
+        return JSONResponse(err.as_dict(), status_code=409)
+
+    @app.exception_handler(DBAPIError)
+    async def _database(_request: Request, exc: DBAPIError) -> JSONResponse:
+        if _retryable(exc):
+            err = CenterError(
+                "the write lost a lock race with a concurrent write; nothing was changed",
+                code="WRITE_CONFLICT",
+                hint="retry the request",
+            )
+            return JSONResponse(err.as_dict(), status_code=409)
+        logger.error("database error: %s", type(exc.orig).__name__)
+        err = CenterError(
+            f"the center's database failed ({type(exc.orig).__name__}); nothing was changed",
+            code="DATABASE_ERROR",
+            hint="check the database server; the platform logs say more",
+        )
+        return JSONResponse(err.as_dict(), status_code=503)
 
     @app.exception_handler(CenterError)
     async def _center_error(_request: Request, exc: CenterError) -> JSONResponse:

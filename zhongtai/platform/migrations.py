@@ -54,12 +54,22 @@ def _escape(path: Path) -> str:
 
 
 def alembic_config(
-    center: Center, *, connection: Connection | None = None, url: str | None = None
+    center: Center,
+    *,
+    connection: Connection | None = None,
+    url: str | None = None,
+    alone: bool = False,
 ) -> Config:
-    """An alembic ``Config`` for ``center`` that needs no ini file."""
+    """An alembic ``Config`` for ``center`` that needs no ini file.
+
+    Every center's version location is listed (so a database holding several branches still
+    resolves); ``alone=True`` lists only this center's, which autogenerating a center's first
+    revision needs (alembic compares the empty database with *all* heads it can see).
+    """
     cfg = Config()
     cfg.set_main_option("script_location", _escape(ENV_DIR))
-    locations = [load_center(name).versions_dir for name in available_centers()]
+    names = [center.name] if alone else available_centers()
+    locations = [load_center(name).versions_dir for name in names]
     cfg.set_main_option("path_separator", "os")
     cfg.set_main_option("version_path_separator", "os")  # alembic < 1.16 reads this one
     cfg.set_main_option("version_locations", os.pathsep.join(_escape(p) for p in locations))
@@ -166,7 +176,7 @@ def new_revision(settings: Settings, name: str, message: str, *, first: bool = F
     engine = create_engine(settings.database(name))
     try:
         with engine.begin() as conn:
-            cfg = alembic_config(center, connection=conn)
+            cfg = alembic_config(center, connection=conn, alone=first)
             script = command.revision(cfg, message=message, autogenerate=True, **options)
     finally:
         engine.dispose()

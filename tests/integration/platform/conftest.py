@@ -3,7 +3,9 @@
 ``platform_settings`` gives every center its own fresh database on the engine under test
 (SQLite, PostgreSQL, MariaDB), upgraded to head. ``platform_server`` serves
 ``create_app(settings)`` with uvicorn on a loopback port in a background thread, with a fixed
-clock so responses can be compared exactly.
+clock so responses can be compared exactly. ``shared_platform`` is the same, built once per
+test module and engine, for HTTP tests that keep out of each other's way (own codes and ids):
+creating five databases per test is what makes suites slow.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from datetime import UTC, datetime
 import pytest
 import uvicorn
 
+from tests.conftest import ENGINES, new_database_url
 from zhongtai.config import load_settings
+from zhongtai.db import drop_database
 from zhongtai.platform.center import available_centers
 from zhongtai.platform.migrations import upgrade_all
 from zhongtai.serving import free_port
@@ -80,6 +84,30 @@ def platform_server(platform_settings):
         yield server
 
 
+@pytest.fixture(scope="module", params=ENGINES)
+def shared_platform(request, tmp_path_factory):
+    """One platform server per module and engine (fresh databases, dropped afterwards)."""
+    from zhongtai.platform.app import create_app
+
+    tmp = tmp_path_factory.mktemp(f"platform_{request.param}")
+    urls = {n: new_database_url(request.param, tmp, f"zt_{n}") for n in available_centers()}
+    try:
+        settings = settings_for(urls, tmp)
+        upgrade_all(settings)
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        app = create_app(settings, public_url=url, clock=lambda: FIXED_NOW)
+        with ThreadedServer(app, port) as server:
+            server.settings = settings
+            yield server
+    finally:
+        for db in urls.values():
+            drop_database(db)
+
+
+_REFLECTED: dict = {}
+
+
 def dump_database(url: str) -> dict:
     """Every table's full content in primary-key order, plus the engine's id counters.
 
@@ -92,8 +120,10 @@ def dump_database(url: str) -> dict:
 
     engine = create_engine(url)
     try:
-        meta = sa.MetaData()
-        meta.reflect(engine)
+        meta = _REFLECTED.get(url)
+        if meta is None:  # reflection is the slow part on PostgreSQL; schemas don't change
+            meta = _REFLECTED[url] = sa.MetaData()
+            meta.reflect(engine)
         out: dict = {}
         with engine.connect() as conn:
             for table in meta.sorted_tables:

@@ -23,7 +23,7 @@ from zhongtai.platform.migrations import (
 
 
 def test_the_three_centers_are_installed():
-    assert {"store"} <= set(available_centers())
+    assert {"store", "product", "member"} <= set(available_centers())
 
 
 @pytest.mark.parametrize("name", available_centers())

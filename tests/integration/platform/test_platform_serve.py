@@ -16,9 +16,21 @@ from zhongtai.serving import ServiceProcess, free_port
 SQLITE = pytest.mark.parametrize("engine_name", ["sqlite"])  # serving is engine-agnostic
 
 
+class Platform(ServiceProcess):
+    """``zhongtai serve platform``; a failed start shows the processes' log."""
+
+    def start(self, timeout: float = 60.0) -> ServiceProcess:
+        try:
+            return super().start(timeout)
+        except Exception as exc:
+            log = self.log_dir / "platform.log"
+            text = log.read_text(errors="replace")[-4000:] if log.exists() else "(no log)"
+            raise AssertionError(f"{exc}\n--- platform.log ---\n{text}") from exc
+
+
 def serve(center_urls, tmp_path, *extra: str) -> ServiceProcess:
     env = {f"ZHONGTAI_DATABASES_{n.upper()}": url for n, url in center_urls.items()}
-    return ServiceProcess(
+    return Platform(
         "platform",
         port=free_port(),
         env=env,

@@ -7,9 +7,11 @@ from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
+from conftest import settings_for
 
 from zhongtai.db import create_engine
 from zhongtai.platform.ids import PLATFORM_ID_BASE
+from zhongtai.platform.migrations import upgrade_center
 from zhongtai.platform.store import service
 from zhongtai.platform.store import tables as t
 from zhongtai.platform.store.uow import SqlStoreUnitOfWork
@@ -18,8 +20,10 @@ T0 = datetime(2025, 3, 4, 5, 6, 7, 890123, tzinfo=UTC)
 
 
 @pytest.fixture
-def engine(platform_settings):
-    engine = create_engine(platform_settings.database("store"))
+def engine(engine_name, make_db, tmp_path):
+    settings = settings_for({"store": make_db(engine_name, "zt_store")}, tmp_path)
+    upgrade_center(settings, "store")  # only the database these tests touch
+    engine = create_engine(settings.database("store"))
     yield engine
     engine.dispose()
 

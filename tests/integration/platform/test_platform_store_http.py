@@ -6,8 +6,6 @@ import httpx
 import pytest
 from conftest import FIXED_NOW
 
-from zhongtai.platform.ids import PLATFORM_ID_BASE
-
 SH0012 = {
     "store_code": "SH0012",
     "name": "人民广场店",
@@ -25,9 +23,9 @@ SH0012 = {
 }
 
 
-@pytest.fixture
-def store_api(platform_server):
-    with httpx.Client(base_url=f"{platform_server.url}/centers/store", timeout=30) as client:
+@pytest.fixture(scope="module")
+def store_api(shared_platform):
+    with httpx.Client(base_url=f"{shared_platform.url}/centers/store", timeout=30) as client:
         created = client.post("/stores", json=SH0012)
         assert created.status_code == 201, created.text
         yield client
@@ -36,6 +34,7 @@ def store_api(platform_server):
 def test_created_store_is_normalised(store_api):
     body = store_api.get("/stores/12").json()
     assert body["phone"] == {"e164": "+862112345678", "extension": None, "masked": False}
+    assert body["geo"] == {"lng": 121.475, "lat": 31.232}  # DOUBLE, not FLOAT, on MariaDB
     assert body["business_hours"][1] == {"open": "17:00", "close": "22:00"}
     assert body["created_at"] == FIXED_NOW.isoformat()
     assert [b["channel"] for b in body["channel_bindings"]] == ["ELEME", "MEITUAN"]
@@ -57,26 +56,34 @@ def test_lookup_by_legacy_keys(store_api, query):
 
 
 def test_list_update_bind_and_delete(store_api):
+    old = store_api.post(
+        "/stores",
+        json={
+            "store_code": "BJ0077",
+            "name": "旧店",
+            "legacy_id": 77,
+            "channel_bindings": [{"channel": "MEITUAN", "channel_store_id": "mt77"}],
+        },
+    )
     new = store_api.post("/stores", json={"store_code": "BJ0001", "name": "国贸店", "city": "北京"})
-    assert new.json()["id"] == PLATFORM_ID_BASE
-    assert [s["id"] for s in store_api.get("/stores", params={"city": "北京"}).json()["items"]] == [
-        PLATFORM_ID_BASE
-    ]
-    patched = store_api.patch("/stores/12", json={"name": "人民广场旗舰店", "status": "CLOSED"})
-    assert patched.json()["name"] == "人民广场旗舰店" and patched.json()["status"] == "CLOSED"
-    taken = store_api.put(
-        f"/stores/{PLATFORM_ID_BASE}/channels/MEITUAN", json={"channel_store_id": "mt_poi_12"}
-    )
-    assert taken.status_code == 409 and taken.json()["error"]["details"] == {"store_id": 12}
-    assert store_api.delete("/stores/12/channels/MEITUAN").status_code == 200
-    moved = store_api.put(
-        f"/stores/{PLATFORM_ID_BASE}/channels/MEITUAN", json={"channel_store_id": "mt_poi_12"}
-    )
+    new_id = new.json()["id"]
+    assert new_id > 77 and old.json()["id"] == 77
+    listed = store_api.get("/stores", params={"city": "北京"}).json()["items"]
+    assert [s["id"] for s in listed] == [new_id]
+    patched = store_api.patch("/stores/77", json={"name": "旧店二", "status": "CLOSED"})
+    assert patched.json()["name"] == "旧店二" and patched.json()["status"] == "CLOSED"
+    taken = store_api.put(f"/stores/{new_id}/channels/MEITUAN", json={"channel_store_id": "mt77"})
+    assert taken.status_code == 409 and taken.json()["error"]["details"] == {"store_id": 77}
+    assert store_api.delete("/stores/77/channels/MEITUAN").status_code == 200
+    moved = store_api.put(f"/stores/{new_id}/channels/MEITUAN", json={"channel_store_id": "mt77"})
     assert moved.status_code == 200
-    assert store_api.delete("/stores/12/pos").json()["pos_binding"] is None
-    assert store_api.delete("/stores/12").json()["deleted_at"] == FIXED_NOW.isoformat()
-    assert store_api.get("/stores/12").status_code == 404
-    assert store_api.get("/stores/12", params={"include_deleted": True}).status_code == 200
+    assert store_api.put(
+        "/stores/77/pos", json={"pos_store_code": "P77", "pos_vendor": "X"}
+    ).json()["pos_binding"] == {"pos_store_code": "P77", "pos_vendor": "X"}
+    assert store_api.delete("/stores/77/pos").json()["pos_binding"] is None
+    assert store_api.delete("/stores/77").json()["deleted_at"] == FIXED_NOW.isoformat()
+    assert store_api.get("/stores/77").status_code == 404
+    assert store_api.get("/stores/77", params={"include_deleted": True}).status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -99,11 +106,17 @@ def test_list_update_bind_and_delete(store_api):
         ("PUT", "/stores/12/channels/BAIDU", {"channel_store_id": "b"}, 400, "INVALID_REQUEST"),
         ("GET", "/stores/lookup?store_code=NOPE", None, 404, "STORE_NOT_FOUND"),
         ("GET", "/stores/lookup", None, 400, "INVALID_LOOKUP"),
+        ("POST", "/stores", "not json", 400, "INVALID_REQUEST"),
     ],
 )
 def test_bad_input_is_explained_and_changes_nothing(store_api, method, path, body, status, code):
     before = store_api.get("/stores", params={"include_deleted": True}).json()
-    r = store_api.request(method, path, json=body)
+    if isinstance(body, str):
+        r = store_api.request(
+            method, path, content=body, headers={"content-type": "application/json"}
+        )
+    else:
+        r = store_api.request(method, path, json=body)
     assert r.status_code == status, r.text
     error = r.json()["error"]
     assert error["code"] == code and error["message"]

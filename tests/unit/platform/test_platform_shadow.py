@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+
+import httpx
 import pytest
 from fastapi import Depends, FastAPI
-from fastapi.testclient import TestClient
 
 from zhongtai.platform.shadow import (
     DRY_RUN_RESPONSE_HEADER,
@@ -34,20 +36,33 @@ def test_shadow_headers_round_trip():
     assert shadow_headers(False) == {}
 
 
+class Client:
+    """Drives the ASGI app in-process (httpx's ASGI transport), one request per call."""
+
+    def __init__(self, app: FastAPI, calls: list) -> None:
+        self.app, self.calls = app, calls
+
+    def post(self, path: str, headers: dict | None = None) -> httpx.Response:
+        async def go() -> httpx.Response:
+            transport = httpx.ASGITransport(app=self.app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+                return await c.post(path, headers=headers)
+
+        return asyncio.run(go())
+
+
 @pytest.fixture
-def client():
+def client() -> Client:
     app = FastAPI()
     app.add_middleware(ShadowMiddleware)
-    calls = []
+    calls: list = []
 
     @app.post("/write")
     def write(dry_run: bool = Depends(is_dry_run)) -> dict:
         calls.append(dry_run)
         return {"dry_run": dry_run}
 
-    with TestClient(app) as c:
-        c.calls = calls
-        yield c
+    return Client(app, calls)
 
 
 def test_real_call_is_not_flagged(client):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from alembic import context
 
 from zhongtai.db import create_engine
+from zhongtai.platform.columns import UtcDateTime
 
 config = context.config
 center = config.attributes["center"]
@@ -23,10 +24,19 @@ def include_name(name, type_, parent_names) -> bool:
     return True
 
 
+def render_item(type_, obj, autogen_context):
+    # Generated revisions import the shared column type instead of spelling its module path.
+    if type_ == "type" and isinstance(obj, UtcDateTime):
+        autogen_context.imports.add("from zhongtai.platform.columns import UtcDateTime")
+        return "UtcDateTime()"
+    return False
+
+
 def _configure(**kwargs) -> None:
     context.configure(
         target_metadata=metadata,
         include_name=include_name,
+        render_item=render_item,
         compare_type=True,
         **kwargs,
     )
