@@ -10,7 +10,7 @@ from conftest import settings_for
 
 from zhongtai.db import create_engine
 from zhongtai.platform.migrations import upgrade_center
-from zhongtai.platform.order import service
+from zhongtai.platform.order import dispatch, service
 from zhongtai.platform.order.lines import OrderItem
 from zhongtai.platform.order.model import Channel, OrderType
 from zhongtai.platform.order.placing import OrderDraft
@@ -68,7 +68,7 @@ def test_concurrent_pos_pulls_never_hand_out_an_order_twice(engine):
     def pull(_: int) -> list[str]:
         got: list[str] = []
         while True:
-            orders, more = service.claim_handoffs(new_uow(engine), "POS", 12, limit=3)
+            orders, more = dispatch.claim_handoffs(new_uow(engine), "POS", 12, limit=3)
             got += [o.order_no for o in orders]
             if not orders and not more:
                 return got

@@ -10,7 +10,7 @@ from conftest import settings_for
 from zhongtai.db import create_engine
 from zhongtai.platform.errors import Conflict
 from zhongtai.platform.migrations import upgrade_center
-from zhongtai.platform.order import service
+from zhongtai.platform.order import dispatch, service
 from zhongtai.platform.order.handoff import HandoffState
 from zhongtai.platform.order.lines import Discount, OrderItem
 from zhongtai.platform.order.model import Channel, OrderType
@@ -136,17 +136,17 @@ def test_claim_and_ack(uow):
         service.create_order(uow, draft(f"E{n}"))
     service.create_order(uow, draft("X1", store_id=13))
     service.create_order(uow, draft("N1", status=M.PENDING_PAYMENT))
-    first, more = service.claim_handoffs(uow, "POS", 12, limit=3)
+    first, more = dispatch.claim_handoffs(uow, "POS", 12, limit=3)
     assert [o.order_no for o in first] == ["E1", "E2", "E3"] and more
-    rest, more = service.claim_handoffs(uow, "POS", 12, limit=3)
+    rest, more = dispatch.claim_handoffs(uow, "POS", 12, limit=3)
     assert [o.order_no for o in rest] == ["E4"] and not more
     service.change_status(
         uow, "E2", M.ACCEPTED, source="POS", handoff=Handoff("POS", HandoffState.ACKED, "0042")
     )
     ref = service.get_order(uow, "E2").external_refs["POS"]
     assert (ref.state, ref.ref_no, ref.attempts) == ("ACKED", "0042", 1)
-    service.record_handoff(uow, "E3", Handoff("POS", HandoffState.PENDING))  # re-queue
-    again, _ = service.claim_handoffs(uow, "POS", 12)
+    dispatch.record_handoff(uow, "E3", Handoff("POS", HandoffState.PENDING))  # re-queue
+    again, _ = dispatch.claim_handoffs(uow, "POS", 12)
     assert [o.order_no for o in again] == ["E3"]
     assert again[0].external_refs["POS"].attempts == 2
 

@@ -27,7 +27,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response
 
 from zhongtai.platform.http import unit_of_work
-from zhongtai.platform.order import service
+from zhongtai.platform.order import dispatch, pushes, service
 from zhongtai.platform.order.model import Channel
 from zhongtai.platform.order.query import OrderQuery
 from zhongtai.platform.order.schemas import (
@@ -111,14 +111,14 @@ def get_push(
     channel: Channel, channel_order_id: str, push_type: str, uow: Uow, view: ViewParam = View.FINE
 ) -> dict:
     """Was this push applied before, and the live order it names (null if none)."""
-    order, seen = service.find_push(uow, PushKey(channel, channel_order_id, push_type))
+    order, seen = pushes.find_push(uow, PushKey(channel, channel_order_id, push_type))
     return {"seen": seen, "order": render(order, view) if order is not None else None}
 
 
 @router.post("/orders/{order_no}/pushes")
 def record_push(order_no: str, body: PushRecordIn, uow: Uow) -> dict:
     """Acknowledge a push that changes nothing; a repeat answers ``duplicate: true``."""
-    outcome = service.record_push(
+    outcome = pushes.record_push(
         uow, order_no, body.key(), expected_store_id=body.expected_store_id
     )
     return _outcome(outcome)
@@ -184,13 +184,13 @@ def change_refund(order_no: str, body: RefundStatusIn, uow: Uow) -> dict:
 @router.put("/orders/{order_no}/handoffs/{system}")
 def record_handoff(order_no: str, system: str, body: HandoffIn, uow: Uow) -> dict:
     step = Handoff(system, body.state, body.ref_no, body.error)
-    outcome = service.record_handoff(uow, order_no, step, expected_store_id=body.expected_store_id)
+    outcome = dispatch.record_handoff(uow, order_no, step, expected_store_id=body.expected_store_id)
     return _outcome(outcome)
 
 
 @router.post("/handoffs/{system}/claim")
 def claim_handoffs(system: str, body: ClaimIn, uow: Uow) -> dict:
-    orders, more = service.claim_handoffs(
+    orders, more = dispatch.claim_handoffs(
         uow,
         system,
         body.store_id,

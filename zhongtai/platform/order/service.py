@@ -21,7 +21,7 @@ from typing import Any, Protocol, TypeVar
 
 from zhongtai.platform.errors import Conflict, InvalidInput, NotFound
 from zhongtai.platform.ids import IdAllocator
-from zhongtai.platform.order.handoff import CLAIMABLE, HandoffState, check_system
+from zhongtai.platform.order.handoff import HandoffState
 from zhongtai.platform.order.model import Channel, Event, Order
 from zhongtai.platform.order.placing import Numbering, OrderDraft, place_order
 from zhongtai.platform.order.query import OrderQuery
@@ -29,7 +29,6 @@ from zhongtai.platform.order.repository import DaySequences, DuplicateKey, Order
 from zhongtai.platform.order.status import MainStatus, RefundStatus
 
 T = TypeVar("T")
-MAX_CLAIM = 50
 
 
 class OrderUnitOfWork(Protocol):
@@ -86,14 +85,14 @@ def not_found(what: str) -> NotFound:
     )
 
 
-def _load(uow: OrderUnitOfWork, order_no: str, *, for_update: bool = False) -> Order:
+def load_order(uow: OrderUnitOfWork, order_no: str, *, for_update: bool = False) -> Order:
     order = uow.orders.get(order_no, for_update=for_update)
     if order is None or order.deleted_at is not None:
         raise not_found(f"order_no {order_no!r}")
     return order
 
 
-def _check_store(order: Order, expected_store_id: int | None) -> None:
+def check_store(order: Order, expected_store_id: int | None) -> None:
     if expected_store_id is not None and order.store_id != expected_store_id:
         raise Conflict(
             f"order {order.order_no} belongs to store {order.store_id}, not {expected_store_id}",
@@ -102,7 +101,7 @@ def _check_store(order: Order, expected_store_id: int | None) -> None:
         )
 
 
-def _retry_on_race(action: Callable[[], T]) -> T:
+def retry_on_race(action: Callable[[], T]) -> T:
     # The loser of a unique-key race sees the winner's row on the second attempt.
     try:
         return action()
@@ -150,7 +149,7 @@ def create_order(
                             details={"order_no": twin.order_no},
                         )
                     if uow.pushes.seen(push.channel, push.channel_order_id, push.push_type) is None:
-                        uow.pushes.record(*_key(push), twin.id, now)
+                        uow.pushes.record(*push_tuple(push), twin.id, now)
                         uow.commit()
                     return Outcome(twin, duplicate=True)
             numbered = draft
@@ -166,11 +165,11 @@ def create_order(
             order.id = draft.legacy_id if draft.legacy_id is not None else uow.ids.next_id("order")
             uow.orders.add(order)
             if push is not None:
-                uow.pushes.record(*_key(push), order.id, now)
+                uow.pushes.record(*push_tuple(push), order.id, now)
             uow.commit()
             return Outcome(order)
 
-    return _retry_on_race(attempt)
+    return retry_on_race(attempt)
 
 
 def _take_free_number(uow: OrderUnitOfWork, draft: OrderDraft, numbering: Numbering) -> OrderDraft:
@@ -184,7 +183,7 @@ def _take_free_number(uow: OrderUnitOfWork, draft: OrderDraft, numbering: Number
             return numbered
 
 
-def _key(push: PushKey) -> tuple[str, str, str]:
+def push_tuple(push: PushKey) -> tuple[str, str, str]:
     return push.channel.value, push.channel_order_id, push.push_type
 
 
@@ -201,8 +200,8 @@ def _command(
 
     def attempt() -> Outcome:
         with uow:
-            order = _load(uow, order_no, for_update=True)
-            _check_store(order, expected_store_id)
+            order = load_order(uow, order_no, for_update=True)
+            check_store(order, expected_store_id)
             if push is not None:
                 if not push.matches(order):
                     raise InvalidInput(
@@ -210,7 +209,7 @@ def _command(
                         f"{order_no}",
                         code="PUSH_MISMATCH",
                     )
-                if uow.pushes.seen(*_key(push)) is not None:
+                if uow.pushes.seen(*push_tuple(push)) is not None:
                     return Outcome(order, duplicate=True)
             if expected_version is not None and order.version != expected_version:
                 raise Conflict(
@@ -223,11 +222,11 @@ def _command(
             apply(order, now)
             uow.orders.save(order)
             if push is not None:
-                uow.pushes.record(*_key(push), order.id, now)
+                uow.pushes.record(*push_tuple(push), order.id, now)
             uow.commit()
             return Outcome(order)
 
-    return _retry_on_race(attempt)
+    return retry_on_race(attempt)
 
 
 def change_status(
@@ -301,87 +300,6 @@ def change_refund(
     return _command(uow, order_no, apply, push=push, expected_store_id=expected_store_id)
 
 
-def record_handoff(
-    uow: OrderUnitOfWork,
-    order_no: str,
-    step: Handoff,
-    *,
-    expected_store_id: int | None = None,
-) -> Outcome:
-    """Record a handoff step alone; acking again with the same reference is a no-op."""
-    check_system(step.system)
-
-    def attempt() -> Outcome:
-        with uow:
-            order = _load(uow, order_no, for_update=True)
-            _check_store(order, expected_store_id)
-            ref = order.external_refs.get(step.system)
-            if (
-                ref is not None
-                and step.state is HandoffState.ACKED
-                and ref.state is HandoffState.ACKED
-                and ref.ref_no == step.ref_no
-            ):
-                return Outcome(order, duplicate=True)
-            order.handoff(
-                step.system, step.state, now=uow.now(), ref_no=step.ref_no, error=step.error
-            )
-            uow.orders.save(order)
-            uow.commit()
-            return Outcome(order)
-
-    return attempt()
-
-
-def claim_handoffs(
-    uow: OrderUnitOfWork,
-    system: str,
-    store_id: int,
-    *,
-    statuses: tuple[MainStatus, ...] = (MainStatus.PAID,),
-    limit: int = 10,
-    refund_statuses: tuple[RefundStatus, ...] = (),
-    without_sub_status: bool = False,
-) -> tuple[list[Order], bool]:
-    """Hand the store's oldest unhanded orders to ``system`` (marked PULLED) and say whether
-    more are waiting. Two concurrent claimers never receive the same order.
-
-    ``refund_statuses`` (empty: any) and ``without_sub_status`` narrow the queue, e.g. to
-    leave out orders with a refund under way or flagged by another application."""
-    check_system(system)
-    if not 1 <= limit <= MAX_CLAIM:
-        raise InvalidInput(f"limit {limit} is out of range", hint=f"use 1..{MAX_CLAIM}")
-    if not statuses:
-        raise InvalidInput("name at least one main status to claim from")
-    with uow:
-        now = uow.now()
-        candidates = uow.orders.unclaimed(
-            system,
-            store_id,
-            statuses,
-            limit + 1,
-            refund_statuses=refund_statuses,
-            without_sub_status=without_sub_status,
-        )
-        claimed = []
-        for order in uow.orders.get_many(candidates[:limit], for_update=True):
-            ref = order.external_refs.get(system)
-            # Re-checked under the row lock: a concurrent claimer may have taken it.
-            if order.main_status not in statuses or order.deleted_at is not None:
-                continue
-            if refund_statuses and order.refund_status not in refund_statuses:
-                continue
-            if without_sub_status and order.sub_status is not None:
-                continue
-            if ref is not None and ref.state not in CLAIMABLE:
-                continue
-            order.handoff(system, HandoffState.PULLED, now=now)
-            uow.orders.save(order)
-            claimed.append(order)
-        uow.commit()
-        return claimed, len(candidates) > limit
-
-
 def next_day_sequence(uow: OrderUnitOfWork, store_id: int, business_day: date) -> int:
     """Take the next number of the store's business day (atomic under concurrency)."""
     if isinstance(store_id, bool) or not isinstance(store_id, int) or store_id <= 0:
@@ -395,7 +313,7 @@ def next_day_sequence(uow: OrderUnitOfWork, store_id: int, business_day: date) -
 def delete_order(uow: OrderUnitOfWork, order_no: str) -> Order:
     """Soft delete (``deleted_at``); the order disappears from lookups and searches."""
     with uow:
-        order = _load(uow, order_no, for_update=True)
+        order = load_order(uow, order_no, for_update=True)
         order.delete(uow.now())
         uow.orders.save(order)
         uow.commit()
@@ -404,7 +322,7 @@ def delete_order(uow: OrderUnitOfWork, order_no: str) -> Order:
 
 def get_order(uow: OrderUnitOfWork, order_no: str) -> Order:
     with uow:
-        return _load(uow, order_no)
+        return load_order(uow, order_no)
 
 
 def find_by_channel(uow: OrderUnitOfWork, channel: Channel, channel_order_id: str) -> Order:
@@ -413,40 +331,6 @@ def find_by_channel(uow: OrderUnitOfWork, channel: Channel, channel_order_id: st
         if order is None or order.deleted_at is not None:
             raise not_found(f"{channel} order id {channel_order_id!r}")
         return order
-
-
-def find_push(uow: OrderUnitOfWork, push: PushKey) -> tuple[Order | None, bool]:
-    """The live order a channel push names (None if there is none) and whether this very push
-    was applied before: what an application needs to judge a push before changing anything."""
-    with uow:
-        order = uow.orders.get_by_channel(push.channel, push.channel_order_id)
-        if order is not None and order.deleted_at is not None:
-            order = None
-        return order, uow.pushes.seen(*_key(push)) is not None
-
-
-def record_push(
-    uow: OrderUnitOfWork, order_no: str, push: PushKey, *, expected_store_id: int | None = None
-) -> Outcome:
-    """Acknowledge a push that changes nothing (the order is already where it would take it),
-    so that a repeat of it is recognised as a duplicate later, whatever happened meanwhile."""
-
-    def attempt() -> Outcome:
-        with uow:
-            order = _load(uow, order_no)
-            _check_store(order, expected_store_id)
-            if not push.matches(order):
-                raise InvalidInput(
-                    f"push {push.channel}/{push.channel_order_id} does not name order {order_no}",
-                    code="PUSH_MISMATCH",
-                )
-            if uow.pushes.seen(*_key(push)) is not None:
-                return Outcome(order, duplicate=True)
-            uow.pushes.record(*_key(push), order.id, uow.now())
-            uow.commit()
-            return Outcome(order)
-
-    return _retry_on_race(attempt)
 
 
 def search_orders(uow: OrderUnitOfWork, query: OrderQuery) -> tuple[int, list[Order]]:

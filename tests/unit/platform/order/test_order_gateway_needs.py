@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 import pytest
 from order_drafts import draft
 
-from zhongtai.platform.order import service
+from zhongtai.platform.order import dispatch, pushes, service
 from zhongtai.platform.order.fakes import FakeOrderUnitOfWork
 from zhongtai.platform.order.model import Channel, InvalidOrder
 from zhongtai.platform.order.placing import Numbering
@@ -51,14 +51,14 @@ def test_numbering_refuses_a_value_that_outgrows_its_width():
 
 def test_find_push_and_acknowledge_only(uow):
     key = PushKey(Channel.ELEME, "E1", "12")
-    assert service.find_push(uow, key) == (None, False)
+    assert pushes.find_push(uow, key) == (None, False)
     service.create_order(uow, channel_draft("E1"))
-    order, seen = service.find_push(uow, key)
+    order, seen = pushes.find_push(uow, key)
     assert order.channel_order_id == "E1" and not seen
-    acked = service.record_push(uow, order.order_no, key)
+    acked = pushes.record_push(uow, order.order_no, key)
     assert not acked.duplicate and acked.order.version == 0  # the order itself is unchanged
-    assert service.find_push(uow, key)[1] is True
-    assert service.record_push(uow, order.order_no, key).duplicate
+    assert pushes.find_push(uow, key)[1] is True
+    assert pushes.record_push(uow, order.order_no, key).duplicate
 
 
 def test_pickup_code_is_set_with_the_status_change(uow):
@@ -76,7 +76,7 @@ def test_claims_can_leave_out_refunding_and_flagged_orders(uow):
         service.create_order(uow, draft(order_no=no, status=M.PAID))
     service.change_refund(uow, "C1", RefundStatus.APPLIED, source="MP")
     service.set_sub_status(uow, "C2", "FRAUD_CHECK", source="RISK")
-    claimed, more = service.claim_handoffs(
+    claimed, more = dispatch.claim_handoffs(
         uow,
         "POS",
         12,

@@ -4,7 +4,7 @@ import pytest
 from order_drafts import draft
 
 from zhongtai.platform.errors import Conflict, InvalidInput, NotFound
-from zhongtai.platform.order import service
+from zhongtai.platform.order import dispatch, service
 from zhongtai.platform.order.fakes import FakeOrderUnitOfWork
 from zhongtai.platform.order.handoff import HandoffState
 from zhongtai.platform.order.model import Channel
@@ -89,17 +89,17 @@ def test_pos_pull_claims_oldest_paid_orders_once_and_says_if_more_wait(uow):
         service.create_order(uow, draft(order_no=f"A{n}", status=M.PAID))
     service.create_order(uow, draft(order_no="UNPAID"))
     service.create_order(uow, draft(order_no="OTHER", store_id=99, status=M.PAID))
-    first, more = service.claim_handoffs(uow, "POS", 12, limit=3)
+    first, more = dispatch.claim_handoffs(uow, "POS", 12, limit=3)
     assert [o.order_no for o in first] == ["A1", "A2", "A3"] and more
     assert all(o.external_refs["POS"].state is HandoffState.PULLED for o in first)
-    second, more = service.claim_handoffs(uow, "POS", 12, limit=3)
+    second, more = dispatch.claim_handoffs(uow, "POS", 12, limit=3)
     assert [o.order_no for o in second] == ["A4", "A5"] and not more
-    assert service.claim_handoffs(uow, "POS", 12, limit=3) == ([], False)
+    assert dispatch.claim_handoffs(uow, "POS", 12, limit=3) == ([], False)
 
 
 def test_pos_ack_accepts_and_stores_the_ticket_in_one_step(uow):
     service.create_order(uow, draft(status=M.PAID))
-    service.claim_handoffs(uow, "POS", 12)
+    dispatch.claim_handoffs(uow, "POS", 12)
     outcome = service.change_status(
         uow,
         "3251201SH001200001",
@@ -110,7 +110,7 @@ def test_pos_ack_accepts_and_stores_the_ticket_in_one_step(uow):
     )
     ref = outcome.order.external_refs["POS"]
     assert outcome.order.main_status is M.ACCEPTED and (ref.state, ref.ref_no) == ("ACKED", "0042")
-    again = service.record_handoff(
+    again = dispatch.record_handoff(
         uow, "3251201SH001200001", Handoff("POS", HandoffState.ACKED, ref_no="0042")
     )
     assert again.duplicate
