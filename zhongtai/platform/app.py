@@ -1,4 +1,5 @@
-"""The platform in one process: every center under ``/centers/<name>`` plus ``/healthz``.
+"""The platform in one process: every center under ``/centers/<name>``, ``/healthz``, and the
+application layer (gateway) serving the legacy's external API at the root.
 
 Two layouts, one URL scheme for callers:
 
@@ -23,6 +24,7 @@ from fastapi import FastAPI
 from zhongtai.config import Settings
 from zhongtai.platform.center import available_centers
 from zhongtai.platform.clients import center_urls
+from zhongtai.platform.gateway.app import install_gateway
 from zhongtai.platform.http import create_center_app
 from zhongtai.platform.proxy import CenterForwarder
 from zhongtai.platform.uow import Clock, utc_now
@@ -49,6 +51,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
         yield
+        await gateway.aclose()
         for sub in mounted.values():
             sub.state.center_runtime.dispose()
         for forwarder in forwarders.values():
@@ -68,4 +71,7 @@ def create_app(
 
     for name in names:
         app.mount(f"/centers/{name}", mounted.get(name) or forwarders[name])
+    # The application layer: the legacy's external API at the root, calling the centers
+    # over HTTP at ``urls`` (see zhongtai.platform.gateway).
+    gateway = install_gateway(app, settings, urls)
     return app

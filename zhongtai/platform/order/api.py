@@ -7,8 +7,9 @@ What the application layer uses to keep the legacy contract:
 * ``GET /pushes/{channel}/{channel_order_id}/{push_type}`` — was this push applied, and the
   order it names; ``POST /orders/{order_no}/pushes`` — acknowledge a push that changes nothing;
 * ``GET /orders/{order_no}``, ``GET /orders/by-channel/{channel}/{channel_order_id}``,
-  ``GET /orders?store_id=&main_status=&refund_status=&channel=&member_id=&phone=&placed_from=
-  &placed_to=&page=&size=&sort=`` — each with ``view=coarse|medium|fine``;
+  ``GET /orders?store_id=&main_status=&refund_status=&channel=&member_id=&sub_status=
+  &no_sub_status=&phone=&placed_from=&placed_to=&page=&size=&sort=`` — each with
+  ``view=coarse|medium|fine``;
 * ``POST /orders/{order_no}/status`` (optionally with a handoff step: POS ack + ACCEPTED),
   ``/sub-status``, ``/refund-status``; ``PUT /orders/{order_no}/handoffs/{system}``;
 * ``POST /handoffs/{system}/claim`` — the POS pull: the store's oldest unpulled orders,
@@ -72,6 +73,8 @@ def search_orders(
     refund_status: Annotated[list[RefundStatus] | None, Query()] = None,
     channel: Channel | None = None,
     member_id: int | None = None,
+    sub_status: str | None = None,
+    no_sub_status: bool = False,
     phone: Annotated[str | None, Query(description="digits the recipient phone contains")] = None,
     placed_from: datetime | None = None,
     placed_to: datetime | None = None,
@@ -87,6 +90,8 @@ def search_orders(
         refund_statuses=tuple(refund_status or ()),
         channel=channel,
         member_id=member_id,
+        sub_status=sub_status,
+        no_sub_status=no_sub_status,
         phone_digits=phone,
         placed_from=utc_or_none(placed_from),
         placed_to=utc_or_none(placed_to),

@@ -45,6 +45,8 @@ class OrderQuery:
     refund_statuses: tuple[RefundStatus, ...] = ()
     channel: Channel | None = None
     member_id: int | None = None
+    sub_status: str | None = None  # exactly this sub-status
+    no_sub_status: bool = False  # only orders without a sub-status
     phone_digits: str | None = None
     placed_from: datetime | None = None  # inclusive, UTC
     placed_to: datetime | None = None  # exclusive, UTC
@@ -90,6 +92,8 @@ def matches(order: Order, q: OrderQuery) -> bool:
         not q.refund_statuses or order.refund_status in q.refund_statuses,
         q.channel is None or order.channel == q.channel,
         q.member_id is None or order.member_id == q.member_id,
+        q.sub_status is None or order.sub_status == q.sub_status,
+        not q.no_sub_status or order.sub_status is None,
         q.placed_from is None or order.placed_at >= q.placed_from,
         q.placed_to is None or order.placed_at < q.placed_to,
         q.phone_digits is None

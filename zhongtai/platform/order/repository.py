@@ -237,6 +237,10 @@ class SqlOrderRepository(OrderRepository):
             where &= c.channel == q.channel.value
         if q.member_id is not None:
             where &= c.member_id == q.member_id
+        if q.sub_status is not None:
+            where &= c.sub_status == q.sub_status
+        if q.no_sub_status:
+            where &= c.sub_status.is_(None)
         if q.placed_from is not None:
             where &= c.placed_at >= q.placed_from
         if q.placed_to is not None:
