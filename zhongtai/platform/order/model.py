@@ -33,6 +33,8 @@ from zhongtai.platform.order.status import (
 from zhongtai.platform.order.timeutil import utc
 
 SUB_STATUS_MAX = 32
+SOURCE_MAX = 32
+REASON_MAX = 255
 
 
 class Channel(StrEnum):
@@ -79,6 +81,18 @@ class StatusChange:
     sub_status: str | None = None
     reason: str | None = None
     amount: int | None = None  # refund track: the amount refunded by this step
+
+    def __post_init__(self) -> None:
+        # The history columns are bounded; refuse here rather than fail in the database.
+        if not isinstance(self.source, str) or not 1 <= len(self.source.strip()) <= SOURCE_MAX:
+            raise InvalidOrder(
+                f"source must be 1..{SOURCE_MAX} characters, got {self.source!r}",
+                details={"field": "source"},
+            )
+        if self.reason is not None and len(self.reason) > REASON_MAX:
+            raise InvalidOrder(
+                f"reason is longer than {REASON_MAX} characters", details={"field": "reason"}
+            )
 
 
 @dataclass(frozen=True)

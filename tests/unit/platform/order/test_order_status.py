@@ -156,3 +156,14 @@ def test_deleted_orders_refuse_every_change():
     order.delete(at(1))
     with pytest.raises(OrderConflict, match="is deleted"):
         order.change_status(M.ACCEPTED, source="POS", now=at(2))
+
+
+def test_history_text_is_bounded_before_it_reaches_the_database():
+    order = place_order(draft(status=M.PAID), now=T0)
+    with pytest.raises(InvalidOrder, match="source must be 1..32"):
+        order.change_status(M.ACCEPTED, source="X" * 33, now=at(1))
+    with pytest.raises(InvalidOrder, match="reason is longer than 255"):
+        order.change_status(M.CANCELLED, source="ADMIN", now=at(1), reason="r" * 256)
+    assert order.main_status is M.PAID and len(order.history) == 1
+    with pytest.raises(InvalidOrder, match="source"):
+        place_order(draft(source=""), now=T0)
