@@ -14,6 +14,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from zhongtai import __version__
 from zhongtai.config import CONFIG_FILE, CONFIG_TEMPLATE, Settings, load_settings
@@ -429,9 +430,10 @@ def run() -> None:
     except ZhongtaiError as exc:
         if state.debug:
             raise
-        err_console.print(f"[bold red]error:[/] {exc.message}")
+        # escape: messages carry "[url]" and "[store]" that rich would eat as markup
+        err_console.print(f"[bold red]error:[/] {escape(exc.message)}")
         if exc.hint:
-            err_console.print(f"[dim]hint:[/] {exc.hint}")
+            err_console.print(f"[dim]hint:[/] {escape(exc.hint)}")
         sys.exit(exc.exit_code)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)

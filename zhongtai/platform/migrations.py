@@ -100,15 +100,11 @@ def _single_head(center: Center) -> str:
 
 
 def _current(connection: Connection, center: Center) -> str | None:
-    heads = MigrationContext.configure(connection).get_current_heads()
-    mine = set(center_heads(center)) | _branch_revisions(center)
-    current = [h for h in heads if h in mine]
-    return current[0] if current else None
-
-
-def _branch_revisions(center: Center) -> set[str]:
+    """The revision of ``center``'s branch recorded in this database, if any."""
     script = ScriptDirectory.from_config(alembic_config(center))
-    return {r.revision for r in script.walk_revisions() if center.name in r.branch_labels}
+    mine = {r.revision for r in script.walk_revisions() if center.name in r.branch_labels}
+    current = [h for h in MigrationContext.configure(connection).get_current_heads() if h in mine]
+    return current[0] if current else None
 
 
 def check_distinct_databases(settings: Settings, names: tuple[str, ...]) -> None:

@@ -20,6 +20,7 @@ from zhongtai.platform.migrations import (
     check_distinct_databases,
     upgrade_all,
 )
+from zhongtai.serving import free_port
 
 
 def test_the_three_centers_are_installed():
@@ -98,3 +99,26 @@ def test_cli_upgrade_prints_a_table_with_masked_urls(center_urls, tmp_path):
         assert name in result.output and f"{name}_0001" in result.output
     again = CliRunner().invoke(app, ["-w", str(tmp_path), "platform", "upgrade", "--json"], env=env)
     assert '"at_head": true' in again.output and "s3cret" not in again.output
+
+
+def test_cli_upgrade_names_an_unreachable_database_without_its_password(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    port = free_port()  # nothing listens there
+    env = {
+        **os.environ,
+        "ZHONGTAI_DATABASES_STORE": f"postgresql+psycopg://postgres:s3cret@127.0.0.1:{port}/zt_x",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "zhongtai.cli", "-w", str(tmp_path), "platform", "upgrade"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode != 0
+    assert "error:" in done.stderr and f"127.0.0.1:{port}" in done.stderr
+    assert "s3cret" not in done.stdout + done.stderr
+    assert "Traceback" not in done.stderr

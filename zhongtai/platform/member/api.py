@@ -48,7 +48,9 @@ class ProfilePatch(BaseModel):
             if value is None and key in NOT_NULL:
                 raise InvalidInput(f"{key} cannot be null", hint=f"send a {key} or leave it out")
             if key == "phone" and value is not None:
-                value = parse_or_invalid(parse_phone, value, code="INVALID_PHONE")
+                value = parse_or_invalid(
+                    parse_phone, value, code="INVALID_PHONE", hint="send e.g. 13800138000"
+                )
             out[key] = value
         return out
 

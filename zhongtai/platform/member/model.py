@@ -61,7 +61,9 @@ def normalize_identity(kind: IdentityKind, value: str) -> str:
         try:
             phone = parse_phone(text)
         except ValueError as exc:
-            raise InvalidInput(str(exc), code="INVALID_PHONE") from None
+            raise InvalidInput(
+                str(exc), code="INVALID_PHONE", hint="send e.g. 13800138000"
+            ) from None
         if phone.masked or phone.extension:
             raise InvalidInput(
                 f"phone {value!r} is masked or a privacy number; it cannot identify a member",

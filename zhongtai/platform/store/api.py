@@ -30,6 +30,7 @@ from zhongtai.platform.store.uow import SqlStoreUnitOfWork
 router = APIRouter(tags=["store"])
 PROFILE = ("city", "address", "phone", "geo", "status", "business_hours")
 REQUIRED = ("store_code", "name", "status")
+PHONE_HINT = "send e.g. 021-12345678, 13800138000 or +8613800138000"
 Uow = Annotated[SqlStoreUnitOfWork, Depends(unit_of_work)]
 
 
@@ -78,7 +79,7 @@ class StorePatch(BaseModel):
             if value is None and key in REQUIRED:
                 raise InvalidInput(f"{key} cannot be null", hint=f"send a {key} or leave it out")
             if key == "phone" and value is not None:
-                value = parse_or_invalid(parse_phone, value, code="INVALID_PHONE")
+                value = parse_or_invalid(parse_phone, value, code="INVALID_PHONE", hint=PHONE_HINT)
             elif key == "geo" and value is not None:
                 value = Geo(value.lng, value.lat)
             elif key == "business_hours":

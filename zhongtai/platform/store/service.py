@@ -184,6 +184,7 @@ def find_store(
         raise InvalidInput(
             "look a store up by exactly one of: legacy_id, store_code, channel + channel_store_id",
             code="INVALID_LOOKUP",
+            hint="e.g. ?store_code=SH0012 or ?channel=MEITUAN&channel_store_id=<app_poi_code>",
         )
     with uow:
         if legacy_id is not None:
