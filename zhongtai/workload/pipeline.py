@@ -41,8 +41,11 @@ class ChunkStream:
         return self._in_child() if self.parallel else self._in_process()
 
     def _in_process(self) -> Iterator[Chunk]:
-        dataset = LegacyDataset(**self.args)
-        yield from dataset.chunks()
+        try:
+            dataset = LegacyDataset(**self.args)
+            yield from dataset.chunks()
+        except ValueError as exc:  # bad sizes, a store out of order numbers
+            raise GeneratorFailed(f"{type(exc).__name__}: {exc}") from exc
         self.hits, self.eligible = dict(dataset.dice.hits), dict(dataset.dice.eligible)
 
     def _in_child(self) -> Iterator[Chunk]:

@@ -119,6 +119,7 @@ def seed_legacy(
                 f"the seed generator failed: {exc}", hint="report this with the arguments used"
             ) from exc
         seconds = time.perf_counter() - started
+        logger.info("seeded %s rows into %s in %.1f s", sum(rows.values()), masked, seconds)
     finally:
         engine.dispose()
     return SeedReport(

@@ -18,7 +18,8 @@ def test_the_child_sends_the_same_chunks_and_tallies_as_one_process():
     assert sum(orders for _, orders in expected) == ARGS["orders"]
 
 
-def test_a_failing_generator_is_reported_with_its_error():
-    stream = ChunkStream({**ARGS, "stores": 0}, parallel=True)
+@pytest.mark.parametrize("parallel", [False, True])
+def test_a_failing_generator_is_reported_with_its_error(parallel):
+    stream = ChunkStream({**ARGS, "stores": 0}, parallel=parallel)
     with pytest.raises(GeneratorFailed, match="stores must be at least 1"):
         list(stream)
