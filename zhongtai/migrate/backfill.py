@@ -63,7 +63,12 @@ class BackfillReport:
         return {
             "dry_run": self.dry_run,
             "mappings": [
-                {**asdict(o), "rows_per_second": round(o.rows_per_second, 1)} for o in self.outcomes
+                {
+                    **asdict(o),
+                    "reasons": [{"reason": r, "rows": n, "example": e} for r, n, e in o.reasons],
+                    "rows_per_second": round(o.rows_per_second, 1),
+                }
+                for o in self.outcomes
             ],
         }
 

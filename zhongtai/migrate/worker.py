@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -155,8 +157,20 @@ _POOL: dict[str, Any] = {}
 
 
 def init_pool(queue, parent_pid: int) -> None:
-    """Pool initializer: remember the progress queue and the parent to watch."""
+    """Pool initializer: remember the progress queue, and die with the parent.
+
+    A pool worker holds both ends of the pool's task pipe, so it never sees EOF when the CLI
+    is killed; the watchdog ends it instead (mid-chunk is safe: the chunk's transaction is
+    aborted and a resumed run redoes that chunk).
+    """
     _POOL.update(queue=queue, parent=parent_pid, engines=Engines())
+    threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
+
+
+def _watch_parent(parent_pid: int) -> None:
+    while os.getppid() == parent_pid:
+        time.sleep(0.2)
+    os._exit(1)
 
 
 def pool_run(job: Job) -> PartResult:
