@@ -23,6 +23,7 @@ from zhongtai.strangler.state import StateStore
 
 logger = logging.getLogger(__name__)
 FLUSH_EVERY = 1.0
+MAX_PENDING = 50_000  # shadow records held while the state database cannot be written
 PRUNE_EVERY = 300.0  # seconds between retention passes
 STALE_SNAPSHOTS = timedelta(hours=6)
 
@@ -78,7 +79,12 @@ class Control:
         pending, self.rt.pending = self.rt.pending, []
         book = self.rt.book.to_dict()  # serialised on the loop thread, never shared
         table = self.rt.table
-        rolled = await asyncio.to_thread(self._write, pending, book, table, enforce)
+        try:
+            rolled = await asyncio.to_thread(self._write, pending, book, table, enforce)
+        except Exception:
+            # Keep the records for the next pass, within bounds, if the database is away.
+            self.rt.pending = (pending + self.rt.pending)[-MAX_PENDING:]
+            raise
         if rolled:
             await self.reload()
 

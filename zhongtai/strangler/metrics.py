@@ -63,5 +63,7 @@ class Metrics:
         dec = flow.metadata.get(DECISION)
         if dec is None or dec.side not in ("legacy", "platform") or flow.response is not None:
             return
+        if flow.error and "client" in flow.error.msg.lower():
+            return  # the client went away: not the upstream's failure
         seconds = time.time() - (flow.request.timestamp_end or time.time())
         self.rt.figures(dec.route).sides[dec.side].observe(max(seconds, 0.0), error=True)

@@ -81,6 +81,9 @@ class Shadow:
         task.add_done_callback(self.tasks.discard)
 
     async def _run(self, dec: Decision, kind: str, upstream: Upstream, req: Copy, primary) -> None:
+        # Yield first: mitmproxy runs tasks eagerly on Python 3.12, and the client's answer
+        # (or the primary's forwarding) must not wait for the copy's set-up.
+        await asyncio.sleep(0)
         started = time.perf_counter()
         try:
             other: Reply | None = await self.rt.send(upstream, req, shadow=True)
