@@ -71,6 +71,9 @@ def status_table(data: dict) -> Table:
         table.add_column(col, justify=justify)
     for r in data["routes"]:
         f = r["figures"]
+        if not any(s["requests"] for s in f["sides"].values()):
+            table.add_row(r["name"], _stage(r), Text("no traffic", style="dim"), *[""] * 9)
+            continue
         for i, (side, s) in enumerate(f["sides"].items()):
             first = i == 0
             err = f"{s['errors']} ({s['error_rate']:.1%})" if s["errors"] else "0"
