@@ -22,6 +22,7 @@ def upgrade_table(results: list[CenterRevision]) -> Table:
 
 
 def upgrade_json(results: list[CenterRevision]) -> list[dict]:
+    """The upgrade results for ``--json``."""
     return [
         {
             "center": r.center,

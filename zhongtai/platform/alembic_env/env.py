@@ -19,6 +19,7 @@ metadata = center.metadata
 
 def include_name(name, type_, parent_names) -> bool:
     # Autogenerate looks at this center's tables only, even if a database holds others.
+    """Autogenerate filter: only this center's tables."""
     if type_ == "table":
         return name in metadata.tables
     return True
@@ -26,6 +27,7 @@ def include_name(name, type_, parent_names) -> bool:
 
 def render_item(type_, obj, autogen_context):
     # Generated revisions import the shared column type instead of spelling its module path.
+    """Render the shared UtcDateTime type by name, with its import."""
     if type_ == "type" and isinstance(obj, UtcDateTime):
         autogen_context.imports.add("from zhongtai.platform.columns import UtcDateTime")
         return "UtcDateTime()"
@@ -43,12 +45,14 @@ def _configure(**kwargs) -> None:
 
 
 def run_offline() -> None:
+    """Emit SQL for ``--sql`` runs (URL only, no connection)."""
     _configure(url=config.attributes["url"], literal_binds=True)
     with context.begin_transaction():
         context.run_migrations()
 
 
 def run_online() -> None:
+    """Run migrations on the given connection, or on an engine built from the URL."""
     connection = config.attributes.get("connection")
     if connection is not None:
         _configure(connection=connection, render_as_batch=connection.dialect.name == "sqlite")

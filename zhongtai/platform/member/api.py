@@ -91,6 +91,7 @@ class PostingIn(BaseModel):
 
 
 def member_json(m: Member) -> dict:
+    """The member as JSON: profile, identities, timestamps in UTC ISO 8601."""
     return {
         "id": m.id,
         "tenant_id": m.tenant_id,
@@ -114,6 +115,7 @@ def member_json(m: Member) -> dict:
 
 @router.post("/members", status_code=201)
 def create_member(body: MemberIn, uow: Uow) -> dict:
+    """Register a member (``legacy_id`` keeps a legacy id); 409 if an identity is taken."""
     member = service.create_member(
         uow,
         member_id=body.legacy_id,
@@ -125,11 +127,13 @@ def create_member(body: MemberIn, uow: Uow) -> dict:
 
 @router.get("/members/lookup")
 def lookup_member(kind: IdentityKind, value: str, uow: Uow) -> dict:
+    """The member holding identity ``kind``/``value`` (phones in any format)."""
     return member_json(service.find_member(uow, Identity(kind, value)))
 
 
 @router.post("/members/resolve")
 def resolve_member(body: ResolveIn, uow: Uow, response: Response) -> dict:
+    """Find the member behind the identities or register one (201 when created)."""
     profile = body.profile.profile() if body.profile else {}
     member, created = service.resolve_member(
         uow, [i.identity() for i in body.identities], **profile
@@ -140,33 +144,39 @@ def resolve_member(body: ResolveIn, uow: Uow, response: Response) -> dict:
 
 @router.get("/members/{member_id}")
 def get_member(member_id: int, uow: Uow) -> dict:
+    """One member; a merged id answers 404 ``MEMBER_MERGED`` naming the survivor."""
     return member_json(service.get_member(uow, member_id))
 
 
 @router.patch("/members/{member_id}")
 def update_member(member_id: int, body: ProfilePatch, uow: Uow) -> dict:
+    """Change profile fields; a new phone moves the PHONE identity."""
     return member_json(service.update_member(uow, member_id, **body.changes()))
 
 
 @router.post("/members/{member_id}/identities")
 def attach_identities(member_id: int, body: IdentitiesIn, uow: Uow) -> dict:
+    """Attach identities to the member; one held by another member is 409."""
     identities = [i.identity() for i in body.identities]
     return member_json(service.attach_identities(uow, member_id, identities))
 
 
 @router.post("/members/{member_id}/merge")
 def merge_members(member_id: int, body: MergeIn, uow: Uow) -> dict:
+    """Merge ``source_member_id`` into this member (identities, points, stored value)."""
     return member_json(service.merge_members(uow, member_id, body.source_member_id))
 
 
 @router.get("/members/{member_id}/stored-value")
 def get_stored_value(member_id: int, uow: Uow) -> dict:
+    """The member's stored-value balance in fen."""
     account = service.get_account(uow, member_id)
     return {"member_id": account.member_id, "balance": account.balance}
 
 
 @router.post("/members/{member_id}/stored-value/transactions")
 def post_stored_value(member_id: int, body: PostingIn, uow: Uow, response: Response) -> dict:
+    """Credit or debit stored value, idempotent by ``request_id`` (200 on replay)."""
     txn, replayed = service.post_stored_value(
         uow, member_id, body.request_id, body.amount, body.reason
     )

@@ -56,6 +56,7 @@ class Identity:
 
 
 def normalize_identity(kind: IdentityKind, value: str) -> str:
+    """Canonical identity value: E.164 for phones, trimmed text otherwise."""
     text = unicodedata.normalize("NFKC", value or "").strip()
     if kind == IdentityKind.PHONE:
         try:

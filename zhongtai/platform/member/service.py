@@ -75,6 +75,7 @@ def create_member(
 
 
 def get_member(uow, member_id: int) -> Member:
+    """One live member by id (merged ids raise ``MEMBER_MERGED``)."""
     with uow:
         return _load(uow, member_id)
 
@@ -93,6 +94,7 @@ def find_member(uow, identity: Identity) -> Member:
 
 
 def update_member(uow, member_id: int, **changes: Any) -> Member:
+    """Change profile fields; identities gained must be free."""
     with uow:
         member = _load(uow, member_id, for_update=True)
         member.update(uow.now(), **changes)
@@ -170,6 +172,7 @@ def merge_members(uow, target_id: int, source_id: int) -> Member:
 
 
 def get_account(uow, member_id: int) -> StoredValueAccount:
+    """The member's stored-value account (balance 0 when it never had one)."""
     with uow:
         _load(uow, member_id)
         return uow.accounts.get(member_id) or StoredValueAccount(member_id, uow.now())

@@ -120,6 +120,7 @@ class ResolveIn(BaseModel):
 
 
 def spu_json(spu: Spu) -> dict:
+    """An SPU with its SKUs as JSON (money in fen)."""
     return {
         "id": spu.id,
         "erp_code": spu.erp_code,
@@ -149,15 +150,18 @@ def spu_json(spu: Spu) -> dict:
 
 
 def sku_view_json(view: SkuView) -> dict:
+    """A store's view of a SKU as JSON, with ``available``."""
     return {**vars(view), "available": view.available}
 
 
 def price_json(row: StoreSkuPrice) -> dict:
+    """A store override as JSON."""
     return {**vars(row), "updated_at": iso(row.updated_at)}
 
 
 @router.post("/erp/upsert")
 def erp_upsert(body: ErpBatchIn, uow: Uow) -> dict:
+    """Apply an ERP batch by ``erp_code``/``sku_code``; a replayed ``batch_id`` changes nothing."""
     batch = service.upsert_from_erp(uow, body.batch_id, [i.to_item() for i in body.items])
     return {
         "batch_id": batch.batch_id,
@@ -169,33 +173,39 @@ def erp_upsert(body: ErpBatchIn, uow: Uow) -> dict:
 
 @router.get("/categories")
 def list_categories(uow: Uow) -> dict:
+    """Live categories."""
     items = service.list_categories(uow)
     return {"items": [{"id": c.id, "name": c.name, "sort": c.sort} for c in items]}
 
 
 @router.put("/categories/{category_id}")
 def put_category(category_id: int, body: CategoryIn, uow: Uow) -> dict:
+    """Create or rename a category (ERP ids)."""
     c = service.put_category(uow, category_id, body.name, body.sort)
     return {"id": c.id, "name": c.name, "sort": c.sort, "updated_at": iso(c.updated_at)}
 
 
 @router.get("/spus/by-erp-code/{erp_code}")
 def get_spu_by_erp_code(erp_code: str, uow: Uow) -> dict:
+    """One product by its ERP code."""
     return spu_json(service.get_spu(uow, erp_code=erp_code))
 
 
 @router.get("/spus/{spu_id}")
 def get_spu(spu_id: int, uow: Uow) -> dict:
+    """One product by id."""
     return spu_json(service.get_spu(uow, spu_id=spu_id))
 
 
 @router.delete("/spus/{spu_id}")
 def delete_spu(spu_id: int, uow: Uow) -> dict:
+    """Soft-delete a product (an ERP upsert brings it back)."""
     return spu_json(service.delete_spu(uow, spu_id))
 
 
 @router.get("/stores/{store_id}/menu")
 def store_menu(store_id: int, uow: Uow) -> dict:
+    """The store's menu: overrides applied, off-sale items left out, sold-out flagged."""
     menu = service.store_menu(uow, store_id)
     return {
         "store_id": store_id,
@@ -222,6 +232,7 @@ def store_menu(store_id: int, uow: Uow) -> dict:
 
 @router.get("/stores/{store_id}/skus")
 def store_skus(store_id: int, uow: Uow, ids: Annotated[str, Query(max_length=2000)]) -> dict:
+    """These SKUs as the store sells them (``ids=1,2``), plus the ids that do not exist."""
     try:
         sku_ids = [int(part) for part in ids.split(",") if part.strip()]
     except ValueError:
@@ -234,6 +245,7 @@ def store_skus(store_id: int, uow: Uow, ids: Annotated[str, Query(max_length=200
 
 @router.put("/stores/{store_id}/skus/{sku_id}")
 def set_store_price(store_id: int, sku_id: int, body: PriceIn, uow: Uow) -> dict:
+    """Set the store's price / on-sale / sold-out for one SKU (fields sent only)."""
     sent = body.model_fields_set
     for key in ("on_sale", "sold_out"):
         if key in sent and getattr(body, key) is None:
@@ -249,12 +261,14 @@ def set_store_price(store_id: int, sku_id: int, body: PriceIn, uow: Uow) -> dict
 
 @router.put("/channel-mappings")
 def put_mapping(body: MappingPut, uow: Uow) -> dict:
+    """Map a channel code to a SKU (brand-wide, or for one store)."""
     mapping = service.put_mapping(uow, body.mapping(body.sku_id))
     return {**body.model_dump(mode="json"), "key": mapping.key}
 
 
 @router.post("/channel-mappings/delete")
 def remove_mapping(body: MappingIn, uow: Uow) -> dict:
+    """Remove a channel mapping (404 if there is none)."""
     mapping = body.mapping(0)
     service.remove_mapping(uow, mapping)
     return {"key": mapping.key, "removed": True}
@@ -262,6 +276,7 @@ def remove_mapping(body: MappingIn, uow: Uow) -> dict:
 
 @router.post("/channel-mappings/resolve")
 def resolve(body: ResolveIn, uow: Uow) -> dict:
+    """Resolve a channel order's item codes to SKUs, in order; unmapped ones say so."""
     pairs = [(i.channel_food_code, i.channel_sku_id) for i in body.items]
     found = service.resolve_channel_items(uow, body.channel, body.store_id, pairs)
     return {

@@ -107,11 +107,13 @@ def put_category(uow, category_id: int, name: str, sort: int = 0) -> Category:
 
 
 def list_categories(uow) -> list[Category]:
+    """Live categories by id."""
     with uow:
         return [c for c in uow.categories.list() if c.deleted_at is None]
 
 
 def get_spu(uow, *, spu_id: int | None = None, erp_code: str | None = None) -> Spu:
+    """One live product by id or ERP code."""
     with uow:
         if spu_id is not None:
             spu, what = uow.spus.get(spu_id), f"id {spu_id}"
@@ -181,6 +183,7 @@ def store_skus(uow, store_id: int, sku_ids: Sequence[int]) -> tuple[list[SkuView
 
 
 def put_mapping(uow, mapping: ChannelSkuMapping) -> ChannelSkuMapping:
+    """Create or replace a channel mapping for an existing SKU."""
     with uow:
         if not uow.spus.get_by_sku_ids([mapping.sku_id]):
             raise _sku_not_found(mapping.sku_id)
@@ -190,6 +193,7 @@ def put_mapping(uow, mapping: ChannelSkuMapping) -> ChannelSkuMapping:
 
 
 def remove_mapping(uow, mapping: ChannelSkuMapping) -> None:
+    """Remove the mapping with this key; NotFound if absent."""
     with uow:
         if not uow.mappings.remove(mapping.key):
             raise NotFound(f"no channel mapping {mapping.key}", code="MAPPING_NOT_FOUND")

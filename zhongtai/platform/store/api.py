@@ -101,6 +101,7 @@ class StoreIn(StorePatch):
 
 
 def store_json(store: Store) -> dict:
+    """The store as JSON (bindings sorted by channel, timestamps in UTC ISO 8601)."""
     phone = store.phone
     return {
         "id": store.id,
@@ -139,6 +140,7 @@ def store_json(store: Store) -> dict:
 
 @router.post("/stores", status_code=201)
 def create_store(body: StoreIn, uow: Uow) -> dict:
+    """Create a store; ``legacy_id`` keeps the legacy id as the store id."""
     profile = {k: v for k, v in body.changes().items() if k in PROFILE and v is not None}
     store = service.create_store(
         uow,
@@ -165,6 +167,7 @@ def list_stores(
     status: StoreStatus | None = None,
     include_deleted: bool = False,
 ) -> dict:
+    """Stores by id, filtered by city and status."""
     stores = service.list_stores(uow, city=city, status=status, include_deleted=include_deleted)
     return {"items": [store_json(s) for s in stores], "total": len(stores)}
 
@@ -177,6 +180,7 @@ def lookup_store(
     channel: Channel | None = None,
     channel_store_id: str | None = None,
 ) -> dict:
+    """One live store by legacy id, store code, or channel + channel store id."""
     store = service.find_store(
         uow,
         legacy_id=legacy_id,
@@ -189,36 +193,43 @@ def lookup_store(
 
 @router.get("/stores/{store_id}")
 def get_store(store_id: int, uow: Uow, include_deleted: bool = False) -> dict:
+    """One store by id (``include_deleted`` shows soft-deleted ones)."""
     return store_json(service.get_store(uow, store_id, include_deleted=include_deleted))
 
 
 @router.patch("/stores/{store_id}")
 def update_store(store_id: int, body: StorePatch, uow: Uow) -> dict:
+    """Change profile fields; fields not sent are kept, null clears optional ones."""
     return store_json(service.update_store(uow, store_id, **body.changes()))
 
 
 @router.delete("/stores/{store_id}")
 def delete_store(store_id: int, uow: Uow) -> dict:
+    """Soft-delete the store and release its channel bindings."""
     return store_json(service.delete_store(uow, store_id))
 
 
 @router.put("/stores/{store_id}/channels/{channel}")
 def bind_channel(store_id: int, channel: Channel, body: BindingIn, uow: Uow) -> dict:
+    """Bind the store to a channel store id (409 if another store holds it)."""
     binding = ChannelBinding(channel, body.channel_store_id, body.credential_ref, body.external_ref)
     return store_json(service.bind_channel(uow, store_id, binding))
 
 
 @router.delete("/stores/{store_id}/channels/{channel}")
 def unbind_channel(store_id: int, channel: Channel, uow: Uow) -> dict:
+    """Remove the store's binding to this channel."""
     return store_json(service.unbind_channel(uow, store_id, channel))
 
 
 @router.put("/stores/{store_id}/pos")
 def set_pos_binding(store_id: int, body: PosBindingIn, uow: Uow) -> dict:
+    """Set the store's POS binding."""
     binding = PosBinding(body.pos_store_code, body.pos_vendor)
     return store_json(service.set_pos_binding(uow, store_id, binding))
 
 
 @router.delete("/stores/{store_id}/pos")
 def remove_pos_binding(store_id: int, uow: Uow) -> dict:
+    """Remove the store's POS binding."""
     return store_json(service.set_pos_binding(uow, store_id, None))

@@ -135,6 +135,7 @@ def bind_channel(uow: StoreUnitOfWork, store_id: int, binding: ChannelBinding) -
 
 
 def unbind_channel(uow: StoreUnitOfWork, store_id: int, channel: Channel) -> Store:
+    """Remove the store's binding to ``channel``."""
     with uow:
         store = _load(uow, store_id, for_update=True)
         store.unbind_channel(channel, uow.now())
@@ -144,6 +145,7 @@ def unbind_channel(uow: StoreUnitOfWork, store_id: int, channel: Channel) -> Sto
 
 
 def set_pos_binding(uow: StoreUnitOfWork, store_id: int, binding: PosBinding | None) -> Store:
+    """Set (or with None remove) the store's POS binding."""
     with uow:
         store = _load(uow, store_id, for_update=True)
         store.set_pos_binding(binding, uow.now())
@@ -163,6 +165,7 @@ def delete_store(uow: StoreUnitOfWork, store_id: int) -> Store:
 
 
 def get_store(uow: StoreUnitOfWork, store_id: int, *, include_deleted: bool = False) -> Store:
+    """One store by id; soft-deleted ones only with ``include_deleted``."""
     with uow:
         store = uow.stores.get(store_id)
         if store is None or (store.is_deleted and not include_deleted):
@@ -208,5 +211,6 @@ def list_stores(
     status: StoreStatus | None = None,
     include_deleted: bool = False,
 ) -> list[Store]:
+    """Stores by id, optionally by city and status."""
     with uow:
         return uow.stores.list(city=city, status=status, include_deleted=include_deleted)
