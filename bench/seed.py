@@ -134,7 +134,8 @@ def _raw(url: str, chunks, path: str) -> tuple[float, float]:
         with engine.connect() as conn:
             writer = BulkWriter(conn)
             if path == "executemany":
-                path = "sqlite" if driver_path(conn) == "sqlite" else "pymysql"  # "?" or "%s"
+                # The driver's plain executemany: "?" placeholders on SQLite, "%s" elsewhere.
+                path = "sqlite" if driver_path(conn) == "sqlite" else "executemany"
             started = time.perf_counter()
             for chunk in chunks:
                 for table, data in chunk:

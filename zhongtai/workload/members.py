@@ -94,7 +94,9 @@ def _row(rng, dice, times, person, shape, source, member_id, deleted, created, s
     mobile = None
     if shape != "openid":
         mobile = person["phone"]
-        if dice.roll("member_phone_format"):
+        if dice.roll("masked_member_phone"):
+            mobile = quirks.mask_phone(mobile)
+        elif dice.roll("member_phone_format"):
             mobile = quirks.odd_mobile(rng, mobile)
     nickname = person["nick"]
     if nickname != quirks.lose_emoji(nickname) and dice.roll("emoji_lost"):

@@ -97,7 +97,9 @@ def write_tuples(
     tuples: list[tuple],
     chunk_rows: int = CHUNK_ROWS,
 ) -> None:
-    """Insert tuples (in the table's column order) through the driver's bulk path.
+    """Insert tuples (in the table's column order) through the driver's bulk path: ``copy``
+    (psycopg binary COPY), ``sqlite`` (``executemany`` with ``?``), or any other name for the
+    driver's ``executemany`` with ``%s`` (PyMySQL, psycopg).
 
     The rows join ``conn``'s transaction: it is begun here if needed, so that ``conn.commit()``
     commits them (raw driver calls do not start SQLAlchemy's transaction by themselves).

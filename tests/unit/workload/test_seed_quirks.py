@@ -131,10 +131,14 @@ def test_member_quirks_show_in_the_rows():
     sample = seed_sample()
     members, hits = sample.tables["t_member"], sample.dice.hits
     assert sum("????" in (m["nickname"] or "") for m in members) == hits["emoji_lost"]
-    plain = [m for m in members if m["mobile"] and re.fullmatch(r"1\d{10}", m["mobile"])]
-    odd = [m for m in members if m["mobile"] and not re.fullmatch(r"1\d{10}", m["mobile"])]
-    assert len(odd) == hits["member_phone_format"] and plain
-    assert all(len(re.sub(r"\D", "", m["mobile"]).removeprefix("86")) == 11 for m in odd)
+    phones = [m["mobile"] for m in members if m["mobile"]]
+    masked = [p for p in phones if re.fullmatch(r"1\d{2}\*{4}\d{4}", p)]
+    plain = [p for p in phones if re.fullmatch(r"1\d{10}", p)]
+    usual = {*masked, *plain}
+    odd = [p for p in phones if p not in usual]
+    assert len(masked) == hits["masked_member_phone"] and plain
+    assert len(odd) == hits["member_phone_format"]
+    assert all(len(re.sub(r"\D", "", p).removeprefix("86")) == 11 for p in odd)
     # A duplicate person is an openid-only row followed by a phone-only App row, same nickname.
     by_id = {m["id"]: m for m in members}
     pairs = 0
