@@ -1,24 +1,23 @@
 """The product center as the gateway uses it: channel codes → SKUs, priced SKUs, the menu.
 
 * :func:`resolve_codes` maps a takeout order's dish codes (Meituan ``app_food_code``, Eleme
-  item id) to SKUs, brand-wide by code as the legacy did; answers are cached per code for a
-  few seconds and forgotten when the gateway upserts products. A code the product center would
-  not even accept (spaces, too long) is simply unmapped, as it was for the legacy.
+  item id, with the channel's SKU id) to SKUs; answers are cached for a few seconds and
+  forgotten when the gateway upserts products. A code the product center would not even
+  accept (spaces, too long) is simply unmapped, as an unknown code was for the legacy.
 * :func:`priced_skus` prices a mini-program order's SKUs for one store.
 * :func:`menu_json` renders the product center's menu in the legacy shape (yuan, 0/1 flags).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from zhongtai.platform.gateway.calls import CenterCalls
 from zhongtai.platform.gateway.context import Gateway
+from zhongtai.platform.gateway.intake import sku_key
 from zhongtai.platform.gateway.legacy_format import yuan
 
-_ACCEPTABLE_CODE = re.compile(r"^\S{1,64}$")
 CHANNELS = {1: "MEITUAN", 2: "ELEME"}
 RESOLVE_BATCH = 200  # the product center's limit per resolve call
 
@@ -28,28 +27,35 @@ def _sku_ref(view: Mapping[str, Any]) -> dict[str, Any]:
 
 
 async def resolve_codes(
-    gw: Gateway, calls: CenterCalls, channel: int, codes: Iterable[str | None]
-) -> dict[str, dict[str, Any]]:
-    """code → ``{sku_id, sku_code, erp_code}`` for the codes mapped to a SKU."""
+    gw: Gateway, calls: CenterCalls, channel: int, lines: Iterable[tuple[str | None, str | None]]
+) -> dict[tuple[str, str | None], dict[str, Any]]:
+    """(code, channel sku id) → ``{sku_id, sku_code, erp_code}`` for the lines mapped to a SKU.
+
+    The channel's own SKU id goes along: the product center prefers a mapping made for it (the
+    migration records the legacy's ``mt_sku_id``/``ele_sku_id`` there), and a mapping without
+    one matches any."""
     name = CHANNELS[channel]
-    wanted = sorted({c for c in codes if c and _ACCEPTABLE_CODE.match(c)})
-    found: dict[str, dict[str, Any]] = {}
+    keys = {sku_key(code, sku_id) for code, sku_id in lines}
+    wanted = sorted((k for k in keys if k), key=lambda pair: (pair[0], pair[1] or ""))
+    found: dict[tuple[str, str | None], dict[str, Any]] = {}
     missing = []
-    for code in wanted:
-        cached = gw.skus.get((name, code))
+    for pair in wanted:
+        cached = gw.skus.get((name, *pair))
         if cached is None:
-            missing.append(code)
+            missing.append(pair)
         elif cached:
-            found[code] = cached
+            found[pair] = cached
     for start in range(0, len(missing), RESOLVE_BATCH):
         batch = missing[start : start + RESOLVE_BATCH]
-        body = {"channel": name, "items": [{"channel_food_code": c} for c in batch]}
-        answer = await calls.post("product", "/channel-mappings/resolve", body)
-        for code, item in zip(batch, answer["items"], strict=True):
+        items = [{"channel_food_code": code, "channel_sku_id": sku} for code, sku in batch]
+        answer = await calls.post(
+            "product", "/channel-mappings/resolve", {"channel": name, "items": items}
+        )
+        for pair, item in zip(batch, answer["items"], strict=True):
             ref = _sku_ref(item["sku"]) if item["mapped"] and item["sku"] else {}
-            gw.skus.put((name, code), ref)
+            gw.skus.put((name, *pair), ref)
             if ref:
-                found[code] = ref
+                found[pair] = ref
     return found
 
 

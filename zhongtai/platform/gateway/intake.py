@@ -21,6 +21,7 @@ one look alike:
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -92,12 +93,23 @@ def customer(
     }
 
 
-def _line(order: NewOrder, line_no: int, skus: Mapping[str, Mapping[str, Any]]):
+_CODE = re.compile(r"^\S{1,64}$")  # what the product center accepts as a channel code
+
+
+def sku_key(code: str | None, channel_sku_id: str | None) -> tuple[str, str | None] | None:
+    """A line's (code, channel SKU id) as SKU lookups key it; None when it has no usable code
+    (unmapped then, as a code the legacy did not know)."""
+    if not code or not _CODE.match(code):
+        return None
+    return code, channel_sku_id if channel_sku_id and _CODE.match(channel_sku_id) else None
+
+
+def _line(order: NewOrder, line_no: int, skus: Mapping[tuple, Mapping[str, Any]]):
     item = order.items[line_no - 1]
     qty = item.quantity
     unit, total = yuan_to_fen(item.price), yuan_to_fen(item.total)
     props: dict[str, Any] = {}
-    sku = skus.get(item.code or "") or {}
+    sku = skus.get(sku_key(item.code, item.channel_sku_id)) or {}
     for key, value in (
         ("food_property", item.food_property),
         ("erp_code", sku.get("erp_code")),
@@ -183,7 +195,7 @@ def _stated(order: NewOrder) -> dict[str, int | None]:
 def channel_order(
     order: NewOrder,
     store: Mapping[str, Any],
-    skus: Mapping[str, Mapping[str, Any]],
+    skus: Mapping[tuple, Mapping[str, Any]],
     now: datetime,
 ) -> dict[str, Any]:
     """The ``POST /orders`` body for a pushed (or pulled) takeout order."""

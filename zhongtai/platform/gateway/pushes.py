@@ -58,20 +58,33 @@ async def ingest_new(
     *,
     now: datetime | None = None,
 ) -> bool:
-    """Record a new takeout order for the store ``shop`` names; False for a re-push."""
-    store, skus = await asyncio.gather(
-        gw.stores.require(calls, *shop),
-        resolve_codes(gw, calls, order.channel, [i.code for i in order.items]),
-    )
-    body = intake.channel_order(order, store, skus, now or now_local())
+    """Record a new takeout order for the store ``shop`` names; False for a re-push.
+
+    The order center recognises a re-push itself (the push key), so the happy path asks
+    nothing extra; only a push about to be refused is first checked against the push log,
+    because a re-push is answered with success whatever changed since (as in the legacy)."""
     try:
-        result = await calls.post("order", "/orders", body)
-    except CenterCallError as exc:
-        if exc.status == 400:
+        store, skus = await asyncio.gather(
+            gw.stores.require(calls, *shop),
+            resolve_codes(
+                gw, calls, order.channel, [(i.code, i.channel_sku_id) for i in order.items]
+            ),
+        )
+        body = intake.channel_order(order, store, skus, now or now_local())
+        try:
+            result = await calls.post("order", "/orders", body)
+        except CenterCallError as exc:
+            if exc.status != 400:
+                raise
             raise bad_request(
                 f"{CHANNEL_NAMES[order.channel].title()} order {order.channel_order_id}: "
                 f"the platform refused it: {exc.message}"
             ) from None
+    except LegacyError:
+        name = CHANNEL_NAMES[order.channel]
+        _, seen = await find_push(calls, name, order.channel_order_id, order.push_type)
+        if seen:
+            return False
         raise
     return not result["duplicate"]
 

@@ -1,0 +1,149 @@
+"""Contract parity: the same recorded scenario against a fresh legacy and a fresh platform.
+
+Both sides start from the same data: the legacy database is seeded (``seed_legacy``, quirks
+included) and the centers are filled from it by the real migration (``backfill``). Then
+``legacy``, ``platform`` (the default one-process layout) and the simulated channel open API
+run as real processes on loopback (``ServiceProcess``), and the scenario of
+``gateway/parity_scenario.py`` — channel pushes of every kind, mini-program orders and
+payments, POS cycles, cancels, refunds, queries, bad inputs, an unknown store, illegal
+transitions, duplicate pushes, compensation pulls — is played against each. Every exchange
+(status, content type, body bytes) must be equal, except the declared differences listed in
+``gateway/parity.py`` (placing timestamps, generated product ids, migrated store phones,
+the platform's health answer).
+
+The centers run on every engine of ZHONGTAI_TEST_ENGINES (the legacy stays on SQLite: its
+own engine coverage is the legacy suite's business).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from tests.conftest import ENGINES, new_database_url
+from tests.integration.platform.gateway.parity import DECLARED, Client, differences
+from tests.integration.platform.gateway.parity_scenario import choose, deposit_lost_order, run
+from zhongtai.config import load_settings
+from zhongtai.db import create_engine, drop_database
+from zhongtai.legacy.clock import SHANGHAI
+from zhongtai.legacy.schema import t_product_sku, t_store, t_store_product
+from zhongtai.migrate.backfill import backfill
+from zhongtai.platform.center import available_centers
+from zhongtai.platform.migrations import upgrade_all
+from zhongtai.serving import ServiceProcess, free_port
+from zhongtai.workload.catalog_view import load_catalog
+from zhongtai.workload.seed import seed_legacy
+
+MAX_BODY = 1_048_576
+
+
+def _member_with_equal_history(legacy: str, platform: str, candidates: list[int]) -> list[int]:
+    """Members whose order history reads the same on both sides (not merged by the migration)."""
+    same = []
+    with httpx.Client(timeout=30) as http:
+        for member_id in candidates:
+            path = f"/api/mp/members/{member_id}/orders?size=100"
+            if http.get(legacy + path).content == http.get(platform + path).content:
+                same.append(member_id)
+            if len(same) == 2:
+                break
+    return same
+
+
+def _list_every_sku(url: str) -> None:
+    """Give every live store a t_store_product row (price NULL, not sold out) for each live SKU
+    it does not list yet. The legacy menu shows such SKUs anyway at the SKU price, so legacy
+    behaviour is unchanged; the migration, though, marks unlisted SKUs "not on sale" in the
+    store (store_menu_gaps), which the legacy menu does not do — a data question for the
+    migration, kept out of this contract test."""
+    sp, k = t_store_product.c, t_product_sku.c
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            stores = conn.execute(sa.select(t_store.c.id)).scalars().all()
+            skus = conn.execute(sa.select(k.id).where(k.is_deleted == 0)).scalars().all()
+            listed = {tuple(r) for r in conn.execute(sa.select(sp.store_id, sp.sku_id))}
+            rows = [
+                {"store_id": store, "sku_id": sku, "price": None, "sold_out": 0}
+                for store in stores
+                for sku in skus
+                if (store, sku) not in listed
+            ]
+            if rows:
+                conn.execute(t_store_product.insert(), rows)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="module", params=ENGINES)
+def sides(request, tmp_path_factory):
+    """(legacy URL, platform URL, actors): fresh processes over the same seeded data."""
+    ws = tmp_path_factory.mktemp(f"parity_{request.param}")
+    env = {"ZHONGTAI_LEGACY_MAX_BODY_BYTES": str(MAX_BODY)}
+    centers = {}
+    if request.param != "sqlite":
+        centers = {n: new_database_url(request.param, ws, f"zt_{n}") for n in available_centers()}
+        env.update({f"ZHONGTAI_DATABASES_{n.upper()}": url for n, url in centers.items()})
+    settings = load_settings(ws, env=env, cwd=ws)
+    # History ends before today, so both sides number today's orders from 1.
+    anchor = datetime.combine(date.today() - timedelta(days=2), time(20), SHANGHAI)
+    seed_legacy(
+        settings.database("legacy"), stores=4, members=40, orders=120, seed=11, anchor=anchor
+    )
+    _list_every_sku(settings.database("legacy"))
+    upgrade_all(settings)
+    backfill(settings, [])
+    channel = ServiceProcess("channel", port=free_port(), workspace=ws, log_dir=ws / "logs")
+    processes = [channel.start()]
+    try:
+        env["ZHONGTAI_LEGACY_CHANNEL_API"] = channel.url
+        for name in ("legacy", "platform"):
+            process = ServiceProcess(
+                name, port=free_port(), workspace=ws, env=env, log_dir=ws / "logs"
+            )
+            processes.append(process.start())
+        legacy, platform = processes[1].url, processes[2].url
+        catalog = load_catalog(settings.database("legacy"))
+        members = _member_with_equal_history(
+            legacy, platform, [m.member_id for m in catalog.members]
+        )
+        actors = choose(catalog, members, channel.url)
+        deposit_lost_order(actors)
+        yield legacy, platform, actors
+    finally:
+        for process in reversed(processes):
+            process.stop()
+        for url in centers.values():
+            drop_database(url)
+
+
+def test_the_scenario_answers_the_same_on_legacy_and_on_the_platform(sides):
+    legacy_url, platform_url, actors = sides
+    legacy, platform = Client(legacy_url), Client(platform_url)
+    try:
+        left, right = run(legacy, actors), run(platform, actors)
+    finally:
+        legacy.close()
+        platform.close()
+    found = differences(left, right)
+    assert not found, "\n".join(found)
+    # The scenario did what it claims: every kind of answer occurred on both sides.
+    statuses = {e.status for e in left}
+    assert {200, 400, 404, 405, 409, 413} <= statuses
+    labels = {e.label.split(".")[0] for e in left}
+    assert {"mt", "ele", "mp", "pos", "admin", "pull", "ops"} <= labels
+    assert len(left) >= 100
+
+
+def test_the_declared_differences_are_few_and_say_why():
+    assert len(DECLARED) <= 8
+    assert all(len(why) > 30 for *_, why in DECLARED)
+
+
+def test_healthz_is_the_one_operational_difference(sides):
+    legacy_url, platform_url, _ = sides
+    assert httpx.get(f"{legacy_url}/healthz").json() == {"status": "ok"}
+    assert httpx.get(f"{platform_url}/healthz").json()["status"] == "ok"
