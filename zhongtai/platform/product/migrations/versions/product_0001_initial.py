@@ -125,15 +125,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # Dropping a table drops its indexes; MariaDB refuses to drop an index a foreign key uses.
     op.drop_table("store_sku_price")
-    op.drop_index(op.f("ix_channel_sku_mapping_sku_id"), table_name="channel_sku_mapping")
-    op.drop_index(
-        op.f("ix_channel_sku_mapping_channel_channel_food_code"), table_name="channel_sku_mapping"
-    )
-
     op.drop_table("channel_sku_mapping")
-    op.drop_index(op.f("ix_sku_spu_id"), table_name="sku")
-
     op.drop_table("sku")
     op.drop_table("spu")
     op.drop_table("id_counter")

@@ -82,9 +82,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # Dropping a table drops its indexes; MariaDB refuses to drop an index a foreign key uses.
     op.drop_table("store_pos_binding")
     op.drop_table("store_channel_binding")
-    op.drop_index(op.f("ix_store_tenant_id_store_code"), table_name="store")
-    op.drop_index(op.f("ix_store_city"), table_name="store")
     op.drop_table("store")
     op.drop_table("id_counter")
