@@ -1,0 +1,118 @@
+"""The platform side of a unit: checksums and rows of one center table (I/O edge).
+
+Checksums are computed in the center's database when every compared column has a canonical
+SQL text there (:func:`zhongtai.compare.sqlhash.renderable`); otherwise rows are fetched and
+hashed in Python with the very same normalisation (:class:`~zhongtai.compare.rowhash.RowShape`).
+Rows come back raw (result mappings); the caller projects the few it drills into.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from zhongtai.compare import sqlhash
+from zhongtai.compare.rowhash import checksum, text_hash
+from zhongtai.compare.segments import Checksum, KeyRange
+from zhongtai.compare.units import Unit
+
+STREAM_ROWS = 5_000
+
+
+def range_filter(column: sa.ColumnElement, rng: KeyRange) -> Any:
+    """``after < column <= upto`` (open ends left out)."""
+    parts = []
+    if rng.after is not None:
+        parts.append(column > rng.after)
+    if rng.upto is not None:
+        parts.append(column <= rng.upto)
+    return sa.and_(sa.true(), *parts)
+
+
+class PlatformSide:
+    """Reads one unit's center table."""
+
+    def __init__(self, engine: Engine, unit: Unit) -> None:
+        self.engine = engine
+        self.unit = unit
+        self.table = unit.table
+        self.dialect = engine.dialect.name
+        self.why_python = sqlhash.renderable(self.table, unit.columns, self.dialect)
+        self.key_why_python = sqlhash.renderable(self.table, unit.key, self.dialect)
+
+    @property
+    def in_db(self) -> bool:
+        return self.why_python is None
+
+    def _select(self):
+        return sa.select(*(self.table.c[c] for c in self.unit.columns))
+
+    def _segment_where(self, rng: KeyRange):
+        return range_filter(self.table.c[self.unit.segment_column], rng)
+
+    def bounds(self) -> tuple[int | None, int | None, int]:
+        """(min, max, count) of the segment column."""
+        col = self.table.c[self.unit.segment_column]
+        with self.engine.connect() as conn:
+            lo, hi, n = conn.execute(
+                sa.select(sa.func.min(col), sa.func.max(col), sa.func.count())
+            ).one()
+        return lo, hi, int(n or 0)
+
+    def rows(self, rng: KeyRange) -> list:
+        """The raw rows (result mappings) of a segment, in key order."""
+        query = self._select().where(self._segment_where(rng))
+        query = query.order_by(*(self.table.c[k] for k in self.unit.key))
+        with self.engine.connect() as conn:
+            return list(conn.execute(query).mappings())
+
+    def checksum(self, rng: KeyRange) -> tuple[Checksum, list | None]:
+        """A segment's checksum, and its raw rows when they had to be fetched for it."""
+        if self.in_db:
+            text = sqlhash.table_text(self.table, self.unit.columns, self.dialect)
+            with self.engine.connect() as conn:
+                return sqlhash.checksum(conn, text, self.table, self._segment_where(rng)), None
+        rows = self.rows(rng)
+        shape = self.unit.shape
+        return checksum(shape.text(r) for r in rows), rows
+
+    # -- bucketed units --------------------------------------------------------------------------
+
+    def _stream(self) -> Iterator:
+        with self.engine.connect() as conn:
+            result = conn.execution_options(stream_results=True, yield_per=STREAM_ROWS).execute(
+                self._select()
+            )
+            yield from result.mappings()
+
+    def bucket_checksums(self, buckets: int) -> dict[int, Checksum]:
+        """Checksum per key-hash bucket: one grouped query, or one streamed pass."""
+        if self.in_db and self.key_why_python is None:
+            text = sqlhash.table_text(self.table, self.unit.columns, self.dialect)
+            key = sqlhash.table_text(self.table, self.unit.key, self.dialect)
+            with self.engine.connect() as conn:
+                return sqlhash.bucket_checksums(conn, text, key, buckets, self.table)
+        sums: dict[int, Checksum] = {}
+        shape = self.unit.shape
+        for row in self._stream():
+            b = sqlhash.key_bucket(shape.key_text(row), buckets)
+            sums[b] = sums.get(b, Checksum()) + Checksum(1, text_hash(shape.text(row)))
+        return sums
+
+    def bucket_rows(self, buckets: int, wanted: set[int]) -> list:
+        """Raw rows whose key falls in one of the ``wanted`` buckets."""
+        if not wanted:
+            return []
+        shape = self.unit.shape
+        if self.key_why_python is None:
+            key = sqlhash.table_text(self.table, self.unit.key, self.dialect)
+            with self.engine.connect() as conn:
+                sqlhash.prepare(conn)
+                where = sqlhash.bucket_of(key, buckets, self.dialect).in_(sorted(wanted))
+                return list(conn.execute(self._select().where(where)).mappings())
+        return [
+            r for r in self._stream() if sqlhash.key_bucket(shape.key_text(r), buckets) in wanted
+        ]
