@@ -8,8 +8,8 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
-from conftest import dump_database, sqlite_file_bytes
 
+from tests.integration.platform.platform_support import dump_database, sqlite_file_bytes
 from zhongtai.platform.center import available_centers
 from zhongtai.platform.shadow import DRY_RUN_RESPONSE_HEADER, SHADOW_HEADER
 

@@ -7,9 +7,9 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from conftest import settings_for
 from typer.testing import CliRunner
 
+from tests.integration.platform.platform_support import settings_for
 from zhongtai.cli import app
 from zhongtai.db import create_engine
 from zhongtai.errors import ConfigError

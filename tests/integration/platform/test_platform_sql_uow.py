@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
-from conftest import settings_for
 
+from tests.integration.platform.platform_support import settings_for
 from zhongtai.db import create_engine
 from zhongtai.platform.ids import PLATFORM_ID_BASE
 from zhongtai.platform.migrations import upgrade_center

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from conftest import FIXED_NOW
+
+from tests.integration.platform.platform_support import FIXED_NOW
 
 SH0012 = {
     "store_code": "SH0012",
