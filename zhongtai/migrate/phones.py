@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from zhongtai.migrate.times import TransformError
 
@@ -83,6 +84,7 @@ def _national(digits: str, raw: str, masked: bool) -> tuple[str, bool]:
     )
 
 
+@lru_cache(maxsize=65_536)  # pure, and the same numbers recur across a customer's orders
 def normalize_phone(raw: str | None) -> Phone | None:
     """Parse a legacy phone field; blank → None; unparseable → TransformError."""
     if raw is None:

@@ -53,16 +53,23 @@ def scan_group(conn: Connection, group: Group) -> GroupIndex:
     return build_group(rows, group)
 
 
-def build_context(conn: Connection, mapping: Mapping) -> Context:
-    """Build the groups and lookups ``mapping`` needs (one scan each)."""
+def build_context(
+    conn: Connection, mapping: Mapping, built: dict[str, Any] | None = None
+) -> Context:
+    """Build the groups and lookups ``mapping`` needs (one scan each).
+
+    ``built`` is an optional cache by name shared across the mappings of one run, so a lookup
+    several mappings use (the catalog, the people) is scanned once; pass none to rebuild.
+    """
     ctx = Context()
+    built = {} if built is None else built
     needed: list[Group | Lookup] = ([mapping.group] if mapping.group else []) + list(mapping.uses)
     for item in needed:
-        if isinstance(item, Group):
-            if item.name not in ctx.groups:
-                ctx.groups[item.name] = scan_group(conn, item)
-        elif item.name not in ctx.lookups:
-            ctx.lookups[item.name] = item.build(conn)
+        if item.name not in built:
+            is_group = isinstance(item, Group)
+            built[item.name] = scan_group(conn, item) if is_group else item.build(conn)
+        target = ctx.groups if isinstance(item, Group) else ctx.lookups
+        target[item.name] = built[item.name]
     return ctx
 
 
@@ -72,17 +79,24 @@ def _in_batches(values: Sequence[Any]) -> list[Sequence[Any]]:
 
 def _children(conn: Connection, mapping: Mapping, keys: Sequence[Any]) -> dict[str, dict]:
     found: dict[str, dict[Any, list]] = {}
+    wanted = set(keys)
+    lo, hi = min(keys), max(keys)
+    # A keyset chunk is dense: one range scan on the child's parent index beats IN (...).
+    dense = isinstance(lo, int) and hi - lo + 1 <= 2 * len(wanted)
     for child in mapping.children:
         col = child.table.c[child.column]
+        order = (col, *(child.table.c[c] for c in child.order_by))
         by_parent: dict[Any, list] = {}
-        for batch in _in_batches(keys):
-            query = (
-                sa.select(child.table)
-                .where(col.in_(batch))
-                .order_by(col, *(child.table.c[c] for c in child.order_by))
-            )
-            for row in conn.execute(query).mappings():
-                by_parent.setdefault(row[child.column], []).append(row)
+        if dense:
+            wheres = [col.between(lo, hi)]
+        else:
+            wheres = [col.in_(batch) for batch in _in_batches(sorted(wanted))]
+        for where in wheres:
+            rows = conn.execute(sa.select(child.table).where(where).order_by(*order))
+            for row in rows.mappings().all():
+                parent = row[child.column]
+                if parent in wanted:
+                    by_parent.setdefault(parent, []).append(row)
         found[child.name] = by_parent
     return found
 
@@ -156,6 +170,16 @@ def read_one(conn: Connection, mapping: Mapping, key: Any, ctx: Context) -> Reco
     col = mapping.source.c[mapping.key]
     row = conn.execute(source_query(mapping).where(col == key)).mappings().first()
     return _records(conn, mapping, [row], ctx)[0] if row is not None else None
+
+
+def read_many(conn: Connection, mapping: Mapping, keys: Sequence[Any], ctx: Context) -> dict:
+    """The current source rows of ``keys`` as Records by key (sync's batched re-read); keys
+    whose row is gone (or no longer matches the mapping's filter) are absent."""
+    col = mapping.source.c[mapping.key]
+    rows: list = []
+    for batch in _in_batches(sorted(set(keys))):
+        rows += conn.execute(source_query(mapping).where(col.in_(batch))).mappings().all()
+    return {r.row[mapping.key]: r for r in _records(conn, mapping, rows, ctx)} if rows else {}
 
 
 def key_bounds(conn: Connection, mapping: Mapping) -> tuple[Any, Any, int]:

@@ -60,6 +60,7 @@ class Engines:
     def __init__(self, preset: dict[str, Engine] | None = None) -> None:
         self._engines = dict(preset or {})
         self._contexts: dict[str, source.Context] = {}
+        self._built: dict[str, object] = {}  # lookups and groups by name, shared by mappings
 
     def get(self, url: str) -> Engine:
         if url not in self._engines:
@@ -70,7 +71,7 @@ class Engines:
         # Groups and lookups are built once per process and mapping (one scan each).
         if mapping.name not in self._contexts:
             with legacy.connect() as conn:
-                self._contexts[mapping.name] = source.build_context(conn, mapping)
+                self._contexts[mapping.name] = source.build_context(conn, mapping, self._built)
         return self._contexts[mapping.name]
 
     def dispose(self) -> None:

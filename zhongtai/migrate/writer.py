@@ -1,7 +1,9 @@
 """Idempotent bulk upserts into a center table, one strategy per engine.
 
-* PostgreSQL: ``COPY`` (binary) into a session temp table shaped like the written columns,
-  then ``INSERT … SELECT … ON CONFLICT (key) DO UPDATE``.
+* PostgreSQL: ``COPY`` (binary) straight into the table inside a savepoint; when a unique key
+  is already taken (a replayed chunk, a row shared across chunks), ``COPY`` into a session
+  temp table shaped like the written columns, then ``INSERT … SELECT … ON CONFLICT (key) DO
+  UPDATE``.
 * MariaDB/MySQL: multi-row ``INSERT … ON DUPLICATE KEY UPDATE`` (PyMySQL's ``executemany``
   folds the rows into statements of up to ~1 MB).
 * SQLite: ``INSERT … ON CONFLICT (key) DO UPDATE`` through ``executemany``.
@@ -25,6 +27,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql, sqlite
 from sqlalchemy.engine import Connection
+
+try:  # the PostgreSQL driver; other engines never reach the code that needs it
+    from psycopg.errors import UniqueViolation
+except ImportError:  # pragma: no cover
+    UniqueViolation = None  # type: ignore[assignment,misc]
 
 from zhongtai.migrate.mapping import Mapped, Mapping, Quarantine, Target
 
@@ -75,7 +82,8 @@ def _plan(conn: Connection, table: sa.Table, columns: tuple[str, ...], key: tupl
             f"ON CONFLICT ({conflict}) DO UPDATE SET {sets}"
         )
         copy = f"COPY {tmp} ({cols}) FROM STDIN (FORMAT BINARY)"
-        plan = _Plan(columns, processors, sql, (tmp, copy, create))
+        direct = f"COPY {qualified} ({cols}) FROM STDIN (FORMAT BINARY)"
+        plan = _Plan(columns, processors, sql, (tmp, copy, create, direct, qualified))
     else:
         if dialect.name == "sqlite":
             stmt = sqlite.insert(table)
@@ -126,6 +134,15 @@ def _tuples(plan: _Plan, rows: Sequence[dict], key: tuple[str, ...], table: str)
     return list(out.values())
 
 
+def prepare(conn: Connection, target: Target, rows: Sequence[dict]) -> tuple[tuple, list]:
+    """(columns, value tuples) exactly as :func:`upsert` sends them: bind-processed for this
+    engine, one tuple per key. ``bench/backfill.py`` bulk-inserts these as its baseline."""
+    if not rows:
+        return (), []
+    plan = _plan(conn, target.table, tuple(rows[0]), target.key)
+    return plan.columns, _tuples(plan, rows, target.key, target.name)
+
+
 def upsert(conn: Connection, target: Target, rows: Sequence[dict]) -> int:
     """Insert-or-update ``rows`` into ``target.table`` by ``target.key``; returns rows sent."""
     if not rows:
@@ -135,8 +152,20 @@ def upsert(conn: Connection, target: Target, rows: Sequence[dict]) -> int:
     values = _tuples(plan, rows, target.key, target.name)
     dbapi = conn.connection.driver_connection
     if conn.dialect.name == "postgresql":
-        tmp, copy_sql, create = plan.extra
+        tmp, copy_sql, create, direct, qualified = plan.extra
         with dbapi.cursor() as cur:
+            # Optimistic: a fresh chunk COPYs straight into the table. A replayed chunk or a
+            # row shared with an earlier chunk hits a unique key; then, and only then, the
+            # savepoint is rolled back and the rows go through temp table + ON CONFLICT.
+            types = _pg_types(cur, qualified, plan.columns)
+            try:
+                with dbapi.transaction(), cur.copy(direct) as copy:
+                    copy.set_types(types)
+                    for v in values:
+                        copy.write_row(v)
+                return len(values)
+            except UniqueViolation:
+                pass
             cur.execute(create)
             cur.execute(f"TRUNCATE {tmp}")
             types = _pg_types(cur, tmp, plan.columns)
@@ -201,4 +230,4 @@ def apply_record(conn: Connection, mapping: Mapping, key: Any, result: Mapped | 
         write_mapped(conn, mapping, [mapped])
 
 
-__all__ = ["apply_record", "upsert", "write_mapped"]
+__all__ = ["apply_record", "prepare", "upsert", "write_mapped"]
