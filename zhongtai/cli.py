@@ -411,6 +411,104 @@ def migrate_status(
         console.print(status_table(statuses))
 
 
+# --- parity checks and reports: compare data|traffic, report -----------------------------------
+compare_app = typer.Typer(help="Parity checks: data through the mappings, traffic from shadows.")
+app.add_typer(compare_app, name="compare")
+
+
+@compare_app.command("data")
+def compare_data(
+    mappings: Annotated[
+        list[str] | None, typer.Argument(help="Mappings or groups (default: all).")
+    ] = None,
+    chunk: Annotated[int, typer.Option(min=1, help="Legacy rows per segment.")] = 2_000,
+    tolerance_fen: Annotated[
+        float, typer.Option(min=0, help="Money columns may differ by this many fen.")
+    ] = 1.0,
+    settle: Annotated[
+        float, typer.Option(min=0, help="Seconds to wait before re-reading differences.")
+    ] = 1.0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Compare center tables with their legacy rows (through the mappings); exit 1 on a
+    difference."""
+    from zhongtai.compare.data import compare_data as run_compare
+    from zhongtai.compare.render_terminal import data_view
+    from zhongtai.compare.run import Options
+
+    options = Options(chunk_size=chunk, money_tolerance=tolerance_fen, settle_seconds=settle)
+    with err_console.status("comparing…", spinner="dots") if not as_json else _quiet():
+        parity = run_compare(state.settings, mappings or [], options=options)
+    if as_json:
+        print(json.dumps(parity.as_dict(), indent=2, ensure_ascii=False, default=str))
+    else:
+        console.print(data_view(parity))
+    if not parity.ok:
+        raise typer.Exit(1)
+
+
+@compare_app.command("traffic")
+def compare_traffic(
+    route: Annotated[str | None, typer.Option("--route", help="Only this route.")] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="ISO time (UTC) or a span back: 30m, 2h, 1d.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Mismatch rate per route and the fields behind it (noise filtered), from shadow records;
+    exit 1 when a route breaks its gate."""
+    from zhongtai.compare.render_terminal import traffic_view
+    from zhongtai.compare.report import compare_traffic as run_traffic
+    from zhongtai.compare.traffic import parse_since
+
+    traffic = run_traffic(state.settings, route=route, since=parse_since(since))
+    if as_json:
+        print(json.dumps(traffic.as_dict(), indent=2, ensure_ascii=False, default=str))
+    else:
+        console.print(traffic_view(traffic))
+    if not traffic.ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+def report(
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Folder for the files (default WORKSPACE/report).")
+    ] = None,
+    mappings: Annotated[
+        list[str] | None, typer.Argument(help="Mappings to compare (default: all).")
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="Traffic since: ISO time or 30m, 2h, 1d.")
+    ] = None,
+    data: Annotated[
+        bool, typer.Option("--data/--no-data", help="Run data parity and invariants.")
+    ] = True,
+) -> None:
+    """Write the parity report (HTML, Markdown, JSON); exit 1 when a gate fails."""
+    from zhongtai.compare.render_terminal import report_view
+    from zhongtai.compare.report import build_report, write_report
+    from zhongtai.compare.traffic import parse_since
+
+    settings = state.settings
+    with err_console.status("checking parity…", spinner="dots"):
+        result = build_report(
+            settings, mappings or [], data=data, invariants=data, since=parse_since(since)
+        )
+    paths = write_report(result, out or settings.workspace / "report")
+    console.print(report_view(result))
+    for kind, path in paths.items():
+        console.print(f"{kind:>8}: {path}")
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+def _quiet():
+    from contextlib import nullcontext
+
+    return nullcontext()
+
+
 @app.command()
 def demo(
     orders: Annotated[int, typer.Option(min=0, help="Historical orders to seed.")] = 5_000,
