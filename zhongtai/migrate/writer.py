@@ -97,12 +97,14 @@ def _plan(conn: Connection, table: sa.Table, columns: tuple[str, ...], key: tupl
             raise ValueError(f"no bulk upsert for the {dialect.name!r} engine")
         stmt = stmt.values({c: sa.bindparam(c) for c in columns})
         compiled = stmt.compile(dialect=dialect)
-        order = tuple(compiled.positiontup or ())
+        # Positional drivers get tuples in the compiler's VALUES order; named ones (PyMySQL's
+        # pyformat) get dicts keyed by column, built in upsert().
+        order = tuple(compiled.positiontup or columns)
         if sorted(order) != sorted(columns):
-            raise ValueError(f"cannot compile a positional upsert for {table.name!r}")
-        # The compiler orders VALUES by table column; follow it.
+            raise ValueError(f"cannot compile a bulk upsert for {table.name!r}")
         by_name = dict(zip(columns, processors, strict=True))
-        plan = _Plan(order, tuple(by_name[c] for c in order), compiled.string)
+        named = compiled.positiontup is None
+        plan = _Plan(order, tuple(by_name[c] for c in order), compiled.string, (named,))
     _PLANS[cache_key] = plan
     return plan
 
@@ -175,6 +177,8 @@ def upsert(conn: Connection, target: Target, rows: Sequence[dict]) -> int:
                     copy.write_row(v)
             cur.execute(plan.sql)
         return len(values)
+    if plan.extra and plan.extra[0]:
+        values = [dict(zip(plan.columns, v, strict=True)) for v in values]
     cur = dbapi.cursor()
     try:
         cur.executemany(plan.sql, values)

@@ -138,3 +138,11 @@ def env_factory(make_db, tmp_path, engine_pair):
         )
 
     return factory
+
+
+@pytest.fixture
+def migrate_tools():
+    """The helpers above, for tests that build environments of their own."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(engines=ENGINES, build_env=build_env, add_quirks=add_quirks)

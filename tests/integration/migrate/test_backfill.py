@@ -11,6 +11,7 @@ from zhongtai.errors import ConfigError, DatabaseError
 from zhongtai.legacy import schema as ls
 from zhongtai.migrate.backfill import backfill
 from zhongtai.migrate.status import migrate_status
+from zhongtai.workload.seed import seed_legacy
 
 
 def _count(url: str, table: str) -> int:
@@ -111,3 +112,19 @@ def test_resume_continues_from_checkpoints_and_skips_finished_mappings(migrate_e
     }
     report = backfill(migrate_env.settings, ["skus"], resume=True)
     assert [(o.name, o.status) for o in report.outcomes] == [("skus", "already done")]
+
+
+def test_legacy_on_postgresql_into_centers_on_mariadb(make_db, tmp_path, migrate_tools):
+    if not {"postgresql", "mariadb"} <= set(migrate_tools.engines):
+        pytest.skip("needs PostgreSQL and MariaDB")
+    legacy = make_db("postgresql", "ztleg")
+    seed_legacy(legacy, stores=2, members=30, orders=80, seed=5, reset=False, progress=False)
+    migrate_tools.add_quirks(legacy)
+    env = migrate_tools.build_env(make_db, tmp_path, "postgresql", "mariadb", legacy_url=legacy)
+    first = backfill(env.settings, chunk_size=25)
+    dump = env.dump()
+    again = backfill(env.settings, chunk_size=25)
+    assert env.dump() == dump and dump["order.orders"]
+    reasons = {r for o in first.outcomes for r, _, _ in o.reasons}
+    assert {"duplicate_repush", "bad_value"} <= reasons
+    assert [o.quarantined for o in again.outcomes] == [o.quarantined for o in first.outcomes]
