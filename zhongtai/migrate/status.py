@@ -50,8 +50,14 @@ class MappingStatus:
         return data
 
 
+def _sync_lag(settings: Settings, statuses: list[MappingStatus]) -> None:
+    from zhongtai.migrate.lag import fill_lag  # lazily: change capture and sync
+
+    fill_lag(settings, statuses)
+
+
 # Extension point for the sync side: functions that set the lag fields.
-LAG_SOURCES: list[Callable[[Settings, list[MappingStatus]], None]] = []
+LAG_SOURCES: list[Callable[[Settings, list[MappingStatus]], None]] = [_sync_lag]
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from zhongtai.db import create_engine
-from zhongtai.migrate import checkpoints, source, writer
+from zhongtai.migrate import checkpoints, origin, source, writer
 from zhongtai.migrate.checkpoints import Fenced, Partition
 from zhongtai.migrate.mapping import Mapping, Quarantine
 from zhongtai.migrate.mappings import load
@@ -120,7 +120,8 @@ def run_partition(
             first, last = records[0].row[mapping.key], records[-1].row[mapping.key]
             written = sum(len(rows) for m in mapped for rows in m.values())
             if state is not None:
-                with target.begin() as conn:
+                # Marked as forward-synced data, so reverse capture never sends it back.
+                with origin.transaction(target, origin.FORWARD) as conn:
                     written = writer.write_mapped(conn, mapping, mapped)
                 try:
                     with state.begin() as conn:

@@ -1,0 +1,140 @@
+"""Write one center row back into legacy: the legacy side of reverse sync.
+
+Given a center row (with its owned child rows) and its :class:`ReverseSpec`, :func:`write_back`
+finds the legacy twin — by ``legacy_id``, else by the natural key, else there is none and the
+row is inserted with an id legacy assigns itself (legacy and platform number rows in their own
+ranges; a platform id inserted into legacy would drag SQLite's and MariaDB's autoincrement up
+into the platform's range). It updates only the columns that differ, replaces child rows only
+when they differ, and appends a status-log row when the legacy status moved, as the legacy
+app would. Everything runs in the caller's transaction, which is marked ``reverse``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping as MappingABC
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from zhongtai.legacy.clock import local_str
+from zhongtai.legacy.schema import t_order, t_order_status_log
+from zhongtai.migrate.mapping import Mapped, Mapping, normalise
+from zhongtai.migrate.reverse_specs import ReverseSpec
+
+SOURCE_TAG = "PLATFORM"  # t_order_status_log.source of moves made on the platform
+
+
+@dataclass(frozen=True)
+class WriteBack:
+    """What happened to one row: ``updated``/``unchanged``/``created``/``deleted``/``waiting``."""
+
+    outcome: str
+    legacy_id: int | None = None
+    detail: str = ""
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, float) or isinstance(b, float):
+        return a is not None and b is not None and abs(float(a) - float(b)) < 1e-9
+    return normalise(a) == normalise(b)
+
+
+def _order_id(conn: Connection, order_no: str | None) -> int | None:
+    if not order_no:
+        return None
+    return conn.execute(sa.select(t_order.c.id).where(t_order.c.order_no == order_no)).scalar()
+
+
+def _children(mapping: Mapping) -> dict[str, tuple[sa.Table, str]]:
+    return {c.table.name: (c.table, c.column) for c in mapping.children}
+
+
+def _replace_children(conn, mapping: Mapping, legacy_rows: Mapped, legacy_id: int) -> None:
+    for name, (table, column) in _children(mapping).items():
+        if name not in legacy_rows:
+            continue
+        wanted = [{**row, column: legacy_id} for row in legacy_rows[name]]
+        columns = sorted({c for row in wanted for c in row})
+        current = (
+            conn.execute(
+                sa.select(*(table.c[c] for c in columns or [column]))
+                .where(table.c[column] == legacy_id)
+                .order_by(table.c.id)
+            )
+            .mappings()
+            .all()
+        )
+        same = len(current) == len(wanted) and all(
+            all(_same(old[c], new.get(c)) for c in columns)
+            for old, new in zip(current, wanted, strict=True)
+        )
+        if same:
+            continue
+        conn.execute(sa.delete(table).where(table.c[column] == legacy_id))
+        if wanted:
+            conn.execute(sa.insert(table), wanted)
+
+
+def _log_status(conn: Connection, legacy_id: int, old: int | None, new: int) -> None:
+    conn.execute(
+        sa.insert(t_order_status_log).values(
+            order_id=legacy_id,
+            from_status=old,
+            to_status=new,
+            source=SOURCE_TAG,
+            remark="reverse sync",
+            create_time=local_str(),
+        )
+    )
+
+
+def write_back(
+    conn: Connection, spec: ReverseSpec, mapping: Mapping, mapped: Mapped, main: MappingABC
+) -> WriteBack:
+    """Make legacy hold the center row ``main`` (with ``mapped``, its rows by table)."""
+    table = mapping.source
+    legacy_rows = mapping.inverse(mapped)
+    fields = dict(legacy_rows[table.name][0])
+    fields.pop("id", None)
+    if spec.parent:
+        parent = _order_id(conn, main.get(spec.order_no))
+        if parent is None:
+            return WriteBack("waiting", detail=f"order {main.get(spec.order_no)} not in legacy")
+        fields[spec.parent] = parent
+    legacy_id = main.get("legacy_id")
+    if legacy_id is None:
+        legacy_id = conn.execute(
+            sa.select(table.c.id).where(table.c[spec.natural_key] == fields[spec.natural_key])
+        ).scalar()
+    current = None
+    if legacy_id is not None:
+        current = conn.execute(sa.select(table).where(table.c.id == legacy_id)).mappings().first()
+    if current is None:
+        values = dict(fields) if legacy_id is None else {**fields, "id": legacy_id}
+        new_id = conn.execute(sa.insert(table).values(**values)).inserted_primary_key[0]
+        _replace_children(conn, mapping, legacy_rows, new_id)
+        if spec.status_log:
+            _log_status(conn, new_id, None, fields["status"])
+        return WriteBack("created", int(new_id))
+    changed = {k: v for k, v in fields.items() if not _same(current[k], v)}
+    if changed:
+        conn.execute(sa.update(table).where(table.c.id == legacy_id).values(**changed))
+    _replace_children(conn, mapping, legacy_rows, legacy_id)
+    if spec.status_log and "status" in changed:
+        _log_status(conn, legacy_id, current["status"], fields["status"])
+    return WriteBack("updated" if changed else "unchanged", int(legacy_id))
+
+
+def delete_back(conn: Connection, spec: ReverseSpec, mapping: Mapping, legacy_id: int) -> WriteBack:
+    """The center row is gone: soft-delete or delete its legacy twin (same id)."""
+    table = mapping.source
+    if spec.on_delete == "soft" and spec.soft_delete:
+        column, value = spec.soft_delete
+        done = conn.execute(
+            sa.update(table).where(table.c.id == legacy_id).values({column: value})
+        ).rowcount
+    else:
+        done = conn.execute(sa.delete(table).where(table.c.id == legacy_id)).rowcount
+    return WriteBack("deleted" if done else "unchanged", legacy_id)

@@ -1,0 +1,64 @@
+"""What reverse sync carries back to legacy, and how each row finds its legacy twin (data).
+
+Reverse sync covers the order-side data that store traffic writes on the platform: orders
+(with their items and discounts), payments and refunds. Each is the forward mapping run
+backwards through its ``inverse``; the spec adds what the inverse cannot know:
+
+``natural_key``  the legacy column that identifies a row when the center row has no
+                 ``legacy_id`` yet (a row born on the platform): ``order_no``, ``out_trade_no``,
+                 ``refund_no`` are UNIQUE in legacy.
+``order_no``     where the row's order number is (the store code inside it decides whether
+                 the row's store is on the platform).
+``parent``       a legacy column to fill with the legacy id of the order (``t_payment.order_id``)
+                 found by order number: the platform keeps order numbers, not legacy ids.
+``on_delete``    what a hard delete on the platform becomes: ``soft`` sets the legacy
+                 soft-delete flag, ``hard`` deletes.
+``status_log``   append a ``t_order_status_log`` row when the legacy status moves.
+
+Stores, the menu and members are brand-wide master data, not keyed by store traffic, and are
+not reverse-synced.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from zhongtai.migrate.mapping import Mapping
+from zhongtai.migrate.mappings import all_mappings
+
+REVERSED = ("orders", "payments", "refunds")
+
+
+@dataclass(frozen=True)
+class ReverseSpec:
+    mapping: str
+    natural_key: str
+    order_no: str  # column of the main target row holding the order number
+    parent: str | None = None
+    on_delete: str = "hard"  # hard | soft
+    soft_delete: tuple[str, int] | None = None  # (column, value) for on_delete = soft
+    status_log: bool = False
+
+
+SPECS = {
+    "orders": ReverseSpec(
+        "orders",
+        natural_key="order_no",
+        order_no="order_no",
+        on_delete="soft",
+        soft_delete=("del_flag", 1),
+        status_log=True,
+    ),
+    "payments": ReverseSpec(
+        "payments", natural_key="out_trade_no", order_no="order_no", parent="order_id"
+    ),
+    "refunds": ReverseSpec(
+        "refunds", natural_key="refund_no", order_no="order_no", parent="order_id"
+    ),
+}
+
+
+def reverse_mappings() -> list[Mapping]:
+    """The forward mappings reverse sync runs backwards, in apply order (orders first)."""
+    known = all_mappings()
+    return [known[name] for name in REVERSED]

@@ -1,0 +1,102 @@
+"""Rows to re-sync because a whole-table fact changed, not the row itself.
+
+A mapping's transform may consult facts built from whole tables (``Group`` merges, ``Lookup``
+scans): a new order can link a phoneless member to another member (a person merge), which
+changes the ``member`` rows of both although neither ``t_member`` row changed. Sync rebuilds
+these facts before each batch that uses them, and compares each fact's old and new value here
+to find the rows whose mapping output the difference touches:
+
+* any ``Group``: ids whose group membership changed, for the mapping that owns the group;
+* the reference system's ``people`` resolution (:data:`RULES`): members whose survivor or
+  identities changed, the new platform members anchored on an order, and the orders that
+  point at a member whose survivor changed.
+
+Facts without a rule (catalog survivors, store binding owners…) are refreshed for the rows
+that change, and other rows pick up the new fact on their next change; ``zhongtai compare
+data`` shows such drift and a backfill of that mapping repairs it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from zhongtai.legacy.schema import t_order
+from zhongtai.migrate.mapping import GroupIndex, Mapping
+from zhongtai.migrate.mappings.people import NEW_MEMBER_BASE, People
+
+Keys = dict[str, set[int]]
+IN_BATCH = 1_000
+
+
+def group_ripple(index_old: GroupIndex, index_new: GroupIndex) -> set[Any]:
+    """Ids whose group (key and member list) differs between two builds of a group (pure)."""
+
+    def membership(index: GroupIndex, row_id: Any) -> tuple | None:
+        key = index.key_of.get(row_id)
+        return None if key is None else (key, index.members[key])
+
+    ids = set(index_old.key_of) | set(index_new.key_of)
+    return {i for i in ids if membership(index_old, i) != membership(index_new, i)}
+
+
+def people_ripple(old: People, new: People) -> tuple[set[int], set[int], set[int]]:
+    """(member ids, platform-customer anchor order ids, member ids whose survivor moved) (pure)."""
+    members: set[int] = set()
+    anchors: set[int] = set()
+    moved = {
+        m
+        for m in set(old.survivor_of) | set(new.survivor_of)
+        if old.survivor_of.get(m) != new.survivor_of.get(m)
+    }
+    for m in moved:
+        members.add(m)
+        for survivor in (old.survivor_of.get(m), new.survivor_of.get(m)):
+            if survivor is not None and survivor < NEW_MEMBER_BASE:
+                members.add(survivor)
+    for survivor in set(old.identities) | set(new.identities):
+        if old.identities.get(survivor) != new.identities.get(survivor):
+            if survivor < NEW_MEMBER_BASE:
+                members.add(survivor)
+            else:
+                anchors.add(survivor - NEW_MEMBER_BASE)
+    old_anchors, new_anchors = set(old.new_member_anchor), set(new.new_member_anchor)
+    anchors |= old_anchors ^ new_anchors
+    return members, anchors, moved
+
+
+def _orders_of_members(conn: Connection, member_ids: set[int]) -> set[int]:
+    found: set[int] = set()
+    ordered = sorted(member_ids)
+    for i in range(0, len(ordered), IN_BATCH):
+        batch = ordered[i : i + IN_BATCH]
+        found.update(
+            conn.execute(sa.select(t_order.c.id).where(t_order.c.member_id.in_(batch))).scalars()
+        )
+    return found
+
+
+def _people(old: People, new: People, conn: Connection) -> Keys:
+    members, anchors, moved = people_ripple(old, new)
+    out: Keys = {"members": members, "platform_customers": anchors}
+    if moved:
+        out["orders"] = _orders_of_members(conn, moved)
+    return out
+
+
+# Lookup name → rule for the reference mappings (old value, new value, legacy connection).
+RULES: dict[str, Callable[[Any, Any, Connection], Keys]] = {"people": _people}
+
+
+def ripple(name: str, old: Any, new: Any, conn: Connection, mappings: list[Mapping]) -> Keys:
+    """Keys per mapping to re-sync because fact ``name`` changed from ``old`` to ``new``."""
+    if old is None or old == new:
+        return {}
+    if isinstance(old, GroupIndex) and isinstance(new, GroupIndex):
+        ids = group_ripple(old, new)
+        return {m.name: set(ids) for m in mappings if m.group and m.group.name == name and ids}
+    rule = RULES.get(name)
+    return {k: v for k, v in rule(old, new, conn).items() if v} if rule else {}

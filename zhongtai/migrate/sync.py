@@ -1,0 +1,211 @@
+"""``zhongtai migrate sync``: apply captured legacy changes to the centers (forward sync).
+
+One batch: read the lowest ``batch`` changes from legacy's change log; turn them into
+(mapping, key) pairs (a child row re-syncs its parent; changes the reverse syncer wrote are
+skipped, so nothing echoes); per mapping in backfill order, rebuild the whole-table facts it
+uses, re-read the current source rows by key, transform them and replace their center rows
+in one transaction marked ``forward`` (see :mod:`.origin`); record progress in the state
+database; delete the consumed changes. A crash anywhere replays the batch, which changes
+nothing the second time.
+
+**Backfill and sync together.** Capture is installed *before* the backfill, so every change
+after any backfill snapshot is in the log. A mapping's changes are applied only once its
+backfill has finished: applied earlier, a backfill chunk read before the change could land
+after it and bring the old row back. Until then its keys wait in the state database
+(``deferred``), and if a backfill of the mapping starts while a batch is being applied (its
+plan changes under us), that batch's keys are deferred again and re-applied afterwards.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy.engine import Connection
+
+from zhongtai.config import Settings
+from zhongtai.errors import ConfigError
+from zhongtai.migrate import applier, changelog, checkpoints, origin, source, syncstate
+from zhongtai.migrate.capture import forward_specs, require_installed
+from zhongtai.migrate.changelog import Backlog
+from zhongtai.migrate.dependents import dependents, fan_out
+from zhongtai.migrate.mapping import Mapping, Quarantine
+from zhongtai.migrate.mappings import all_mappings
+from zhongtai.migrate.preflight import open_endpoints
+from zhongtai.migrate.ripples import ripple
+from zhongtai.migrate.synccontext import ContextCache
+from zhongtai.migrate.syncloop import BatchOutcome, SyncReport, run
+
+logger = logging.getLogger(__name__)
+
+DIRECTION = "forward"
+SOURCE = "legacy"
+WAITING = "backfill not finished"
+
+Marks = dict[str, tuple[datetime, datetime | None] | None]
+
+
+def backfill_marks(conn: Connection, names: Sequence[str]) -> Marks:
+    """mapping → (planned_at, finished_at) of its backfill, None when it never ran."""
+    if not checkpoints.state_exists(conn):
+        return dict.fromkeys(names)
+    marks: Marks = {}
+    for name in names:
+        info = checkpoints.run_info(conn, name)
+        marks[name] = None if info is None else (info["planned_at"], info["finished_at"])
+    return marks
+
+
+def _ready(mark) -> bool:
+    return mark is not None and mark[1] is not None
+
+
+class ForwardSyncer:
+    """Applies legacy's change log to the centers, one batch per :meth:`step`."""
+
+    direction = DIRECTION
+
+    def __init__(self, settings: Settings, *, batch: int = 500,
+                 mappings: Sequence[Mapping] | None = None) -> None:  # fmt: skip
+        self.mappings = list(mappings or all_mappings().values())
+        self.by_name = {m.name: m for m in self.mappings}
+        self.batch = batch
+        self.deps = dependents(self.mappings)
+        self.endpoints = open_endpoints(settings, self.mappings, dry_run=False)
+        try:
+            require_installed(self.endpoints.legacy, forward_specs(self.mappings), SOURCE)
+            syncstate.ensure_state(self.endpoints.state)
+            self.cache = ContextCache(self.mappings)
+            with self.endpoints.legacy.connect() as conn:
+                self.cache.baseline(conn)
+        except BaseException:
+            self.endpoints.dispose()
+            raise
+
+    def close(self) -> None:
+        self.endpoints.dispose()
+
+    def backlog(self) -> Backlog:
+        with self.endpoints.legacy.connect() as conn:
+            return changelog.total_backlog(changelog.backlog_by_table(conn))
+
+    # ------------------------------------------------------------------------- one batch
+
+    def step(self) -> BatchOutcome:
+        out = BatchOutcome()
+        names = [m.name for m in self.mappings]
+        state = self.endpoints.state
+        with state.connect() as conn:
+            before = backfill_marks(conn, names)
+            cursor = syncstate.load_cursor(conn, DIRECTION, SOURCE)
+            from_deferred = {
+                name: set(syncstate.deferred_keys(conn, DIRECTION, name, self.batch))
+                for name in names
+                if _ready(before[name])
+            }
+        self.cache.new_batch()
+        bad: dict[str, dict[int, tuple[str, str]]] = {}
+        applied: dict[str, set[int]] = {}
+        waiting: dict[str, set[int]] = {}
+        with self.endpoints.legacy.connect() as src:
+            changes = changelog.read_changes(src, self.batch)
+            fan = fan_out(changes, self.deps)
+            pending = {name: set(keys) for name, keys in fan.keys.items()}
+            for name, keys in from_deferred.items():
+                if keys:
+                    pending.setdefault(name, set()).update(keys)
+            while pending:
+                name = next(n for n in names if n in pending)
+                keys = pending.pop(name)
+                if not _ready(before[name]):
+                    out.deferred[name] += len(keys)
+                    waiting.setdefault(name, set()).update(keys)
+                    continue
+                mapping = self.by_name[name]
+                for fact in self.cache.refresh(src, mapping):
+                    extra = ripple(fact.name, fact.old, fact.new, src, self.mappings)
+                    for other, more in extra.items():
+                        if other in self.by_name:
+                            out.rippled[other] += len(more)
+                            pending.setdefault(other, set()).update(more)
+                bad[name] = self._apply(src, mapping, keys)
+                applied.setdefault(name, set()).update(keys)
+                out.applied[name] += len(keys)
+                if bad[name]:
+                    out.quarantined[name] += len(bad[name])
+            src.rollback()  # end the read transaction: no long-lived snapshot on legacy
+        self._record(out, cursor, changes, fan.echoes, before, applied, waiting, from_deferred, bad)
+        changelog.delete_changes(self.endpoints.legacy, [c.id for c in changes])
+        deferred_taken = sum(len(k) for k in from_deferred.values())
+        out.changes, out.echoes = len(changes), fan.echoes
+        out.last_id = max((c.id for c in changes), default=cursor.last_id)
+        out.full = len(changes) >= self.batch or deferred_taken >= self.batch
+        return out
+
+    def _apply(self, src: Connection, mapping: Mapping, keys: set[int]) -> dict:
+        ctx = self.cache.context(mapping)
+        records = source.read_many(src, mapping, sorted(keys), ctx)
+        results = {k: mapping.apply(records[k]) if k in records else None for k in keys}
+        with origin.transaction(self.endpoints.centers[mapping.center], origin.FORWARD) as conn:
+            applier.apply_results(conn, mapping, results)
+        return {
+            k: (r.reason, f"{k}: {r.detail}")
+            for k, r in results.items()
+            if isinstance(r, Quarantine)
+        }
+
+    def _record(self, out, cursor, changes, echoes, before, applied, waiting, from_deferred,
+                bad) -> None:  # fmt: skip
+        """State for the batch, in one transaction: fence, deferrals, quarantine, cursor."""
+        with self.endpoints.state.begin() as conn:
+            after = backfill_marks(conn, list(before))
+            for name, keys in waiting.items():
+                syncstate.defer(conn, DIRECTION, name, keys, WAITING)
+            for key, keys in applied.items():
+                if after[key] != before[key]:
+                    # A backfill of this mapping was (re)planned while we wrote: its chunks
+                    # may land after our rows, so apply these keys again once it finishes.
+                    logger.info("backfill of %s changed during sync: re-deferring", key)
+                    syncstate.defer(conn, DIRECTION, key, keys, WAITING)
+                    out.deferred[key] += len(keys)
+                    continue
+                syncstate.undefer(conn, DIRECTION, key, from_deferred.get(key, set()) & keys)
+                syncstate.quarantine(conn, key, bad.get(key, {}), keys - set(bad.get(key, {})))
+            syncstate.advance(
+                conn,
+                cursor,
+                last_id=max((c.id for c in changes), default=0),
+                read=len(changes),
+                applied=len(changes) - echoes,
+                skipped=echoes,
+            )
+
+
+def run_sync(
+    settings: Settings,
+    *,
+    reverse: bool = False,
+    follow: bool = False,
+    batch: int = 500,
+    poll: float = 0.2,
+    stop: threading.Event | None = None,
+    on_batch=None,
+) -> SyncReport:
+    """Open the forward (or reverse) syncer, run it once through its backlog or until
+    ``stop`` when following, close it; the report says what was applied and what lags."""
+    if batch < 1:
+        raise ConfigError(f"--batch must be at least 1, got {batch}")
+    if poll <= 0:
+        raise ConfigError(f"--poll must be positive, got {poll}")
+    if reverse:
+        from zhongtai.migrate.reverse import ReverseSyncer
+
+        syncer = ReverseSyncer(settings, batch=batch)
+    else:
+        syncer = ForwardSyncer(settings, batch=batch)
+    try:
+        return run(syncer, follow=follow, poll=poll, stop=stop, on_batch=on_batch)
+    finally:
+        syncer.close()

@@ -1,0 +1,113 @@
+"""The loop both syncers run, and what they report.
+
+A syncer is anything with ``step() -> BatchOutcome`` (apply one batch of captured changes),
+``backlog() -> Backlog`` and ``close()``. ``--once`` steps until a batch comes back short
+(everything visible when it started is applied); ``--follow`` keeps stepping, sleeping
+``poll`` seconds whenever the log is empty, until ``stop`` is set (Ctrl-C in the CLI).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from zhongtai.migrate.changelog import Backlog
+
+
+@dataclass
+class BatchOutcome:
+    """One batch: changes consumed and what became of the rows they named."""
+
+    changes: int = 0
+    last_id: int = 0
+    echoes: int = 0  # written by the other syncer: not applied (no echo)
+    applied: Counter = field(default_factory=Counter)  # mapping → keys applied
+    deferred: Counter = field(default_factory=Counter)  # mapping → keys put off
+    quarantined: Counter = field(default_factory=Counter)  # mapping → keys not mappable
+    out_of_scope: Counter = field(default_factory=Counter)  # reverse: stores not on platform
+    rippled: Counter = field(default_factory=Counter)  # mapping → keys a changed fact added
+    full: bool = False  # the batch was full: more changes are waiting
+
+
+class Syncer(Protocol):
+    direction: str
+
+    def step(self) -> BatchOutcome: ...
+
+    def backlog(self) -> Backlog: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass
+class SyncReport:
+    direction: str
+    batches: int = 0
+    changes: int = 0
+    echoes: int = 0
+    last_id: int = 0
+    applied: Counter = field(default_factory=Counter)
+    deferred: Counter = field(default_factory=Counter)
+    quarantined: Counter = field(default_factory=Counter)
+    out_of_scope: Counter = field(default_factory=Counter)
+    rippled: Counter = field(default_factory=Counter)
+    backlog: Backlog = field(default_factory=Backlog)
+    seconds: float = 0.0
+
+    def add(self, outcome: BatchOutcome) -> None:
+        self.batches += 1
+        self.changes += outcome.changes
+        self.echoes += outcome.echoes
+        self.last_id = max(self.last_id, outcome.last_id)
+        for name in ("applied", "deferred", "quarantined", "out_of_scope", "rippled"):
+            getattr(self, name).update(getattr(outcome, name))
+
+    def as_dict(self) -> dict:
+        return {
+            "direction": self.direction,
+            "batches": self.batches,
+            "changes": self.changes,
+            "echoes_skipped": self.echoes,
+            "last_change_id": self.last_id,
+            "applied": dict(self.applied),
+            "deferred": dict(self.deferred),
+            "quarantined": dict(self.quarantined),
+            "out_of_scope": dict(self.out_of_scope),
+            "rippled": dict(self.rippled),
+            "backlog": {
+                "changes": self.backlog.count,
+                "lag_seconds": self.backlog.oldest_seconds,
+            },
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def run(
+    syncer: Syncer,
+    *,
+    follow: bool = False,
+    poll: float = 0.2,
+    stop: threading.Event | None = None,
+    on_batch: Callable[[BatchOutcome], None] | None = None,
+) -> SyncReport:
+    """Step ``syncer`` once through its backlog, or until ``stop`` when following."""
+    stop = stop or threading.Event()
+    report = SyncReport(syncer.direction)
+    started = time.monotonic()
+    while not stop.is_set():
+        outcome = syncer.step()
+        report.add(outcome)
+        if on_batch is not None:
+            on_batch(outcome)
+        if outcome.full:
+            continue
+        if not follow:
+            break
+        stop.wait(poll)
+    report.backlog = syncer.backlog()
+    report.seconds = time.monotonic() - started
+    return report
