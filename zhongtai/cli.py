@@ -357,8 +357,8 @@ def status(
         console.print(status_table(data))
 
 
-# --- data migration: migrate backfill|status (capture and sync join this sub-app) ---------------
-migrate_app = typer.Typer(help="Data migration legacy → centers: backfill, status.")
+# --- data migration: migrate backfill|status|capture|sync ----------------------------------------
+migrate_app = typer.Typer(help="Data migration legacy → centers: backfill, capture, sync, status.")
 app.add_typer(migrate_app, name="migrate")
 
 
@@ -409,6 +409,89 @@ def migrate_status(
         print(json.dumps([s.as_dict() for s in statuses], indent=2, ensure_ascii=False))
     else:
         console.print(status_table(statuses))
+
+
+capture_app = typer.Typer(help="Change-log triggers (install before the backfill).")
+migrate_app.add_typer(capture_app, name="capture")
+_REVERSE_HELP = "On the center databases (for reverse sync) instead of legacy."
+
+
+@capture_app.command("install")
+def capture_install(
+    reverse: Annotated[bool, typer.Option("--reverse", help=_REVERSE_HELP)] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for machines.")] = False,
+) -> None:
+    """Add change-log triggers (idempotent; unchanged triggers are left in place)."""
+    from zhongtai.migrate.capture import install_capture
+    from zhongtai.migrate.sync_views import capture_table
+
+    results = install_capture(state.settings, reverse=reverse)
+    if as_json:
+        print(json.dumps([r.as_dict() for r in results], indent=2, ensure_ascii=False))
+    else:
+        console.print(capture_table(results))
+
+
+@capture_app.command("remove")
+def capture_remove(
+    reverse: Annotated[bool, typer.Option("--reverse", help=_REVERSE_HELP)] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Discard changes no sync applied yet.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for machines.")] = False,
+) -> None:
+    """Drop the triggers and the change log (refused while changes wait, unless --force)."""
+    from zhongtai.migrate.capture import remove_capture
+    from zhongtai.migrate.sync_views import capture_table
+
+    results = remove_capture(state.settings, reverse=reverse, force=force)
+    if as_json:
+        print(json.dumps([r.as_dict() for r in results], indent=2, ensure_ascii=False))
+    else:
+        console.print(capture_table(results, removing=True))
+
+
+@migrate_app.command("sync")
+def migrate_sync(
+    follow: Annotated[
+        bool, typer.Option("--follow/--once", help="Keep applying (Ctrl-C stops) or drain once.")
+    ] = False,
+    batch: Annotated[int, typer.Option(min=1, help="Changes per batch.")] = 500,
+    reverse: Annotated[
+        bool, typer.Option("--reverse", help="Platform → legacy, for stores on the platform.")
+    ] = False,
+    poll: Annotated[float, typer.Option(min=0.01, help="Seconds between empty polls.")] = 0.2,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Apply captured changes in order and in batches (idempotent); report lag."""
+    import signal
+    import threading
+    import time
+
+    from zhongtai.migrate.sync import run_sync
+    from zhongtai.migrate.sync_views import batch_line, sync_table
+
+    stop = threading.Event()
+    last = [0.0]
+
+    def progress(outcome) -> None:
+        if follow and not as_json and time.monotonic() - last[0] >= 5 and outcome.changes:
+            last[0] = time.monotonic()
+            err_console.print(batch_line(outcome))
+
+    previous = signal.signal(signal.SIGINT, lambda *_: stop.set()) if follow else None
+    try:
+        report = run_sync(
+            state.settings, reverse=reverse, follow=follow, batch=batch, poll=poll, stop=stop,
+            on_batch=progress,
+        )  # fmt: skip
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+    if as_json:
+        print(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        console.print(sync_table(report))
 
 
 # --- parity checks and reports: compare data|traffic, report -----------------------------------
