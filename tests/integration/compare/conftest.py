@@ -1,0 +1,66 @@
+"""A clean migrated pair to plant differences in: seeded legacy, backfilled centers.
+
+``pair`` runs once per (legacy, centers) engine pair: SQLite → SQLite, and the realistic
+MariaDB legacy → PostgreSQL centers, as far as ZHONGTAI_TEST_ENGINES allows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+import sqlalchemy as sa
+
+from tests.conftest import ENGINES
+from zhongtai.config import CENTERS, Settings, load_settings
+from zhongtai.db import create_engine
+from zhongtai.migrate.backfill import backfill
+from zhongtai.platform.migrations import upgrade_center
+from zhongtai.workload.seed import seed_legacy
+
+PAIRS = [p for p in (("sqlite", "sqlite"), ("mariadb", "postgresql")) if set(p) <= set(ENGINES)]
+
+
+@dataclass
+class Pair:
+    settings: Settings
+    env: dict[str, str]  # ZHONGTAI_* variables pointing a subprocess at these databases
+
+    def url(self, name: str) -> str:
+        return self.settings.database(name)
+
+    def run(self, name: str, statement, params=None) -> list:
+        """Execute on database ``name`` (legacy, state or a center) and commit."""
+        engine = create_engine(self.url(name))
+        try:
+            with engine.begin() as conn:
+                result = conn.execute(statement, params or {})
+                return [dict(r) for r in result.mappings()] if result.returns_rows else []
+        finally:
+            engine.dispose()
+
+
+def build_pair(make_db, tmp_path, legacy_engine: str, target_engine: str, orders: int) -> Pair:
+    urls = {"legacy": make_db(legacy_engine, "ztcleg"), "state": make_db(target_engine, "ztcst")}
+    for center in CENTERS:
+        urls[center] = make_db(target_engine, f"ztc{center[:3]}")
+    seed_legacy(urls["legacy"], stores=3, members=60, orders=orders, seed=23, progress=False)
+    env = {f"ZHONGTAI_DATABASES_{name.upper()}": url for name, url in urls.items()}
+    settings = load_settings(tmp_path / "ws", env=env)
+    for center in CENTERS:
+        upgrade_center(settings, center)
+    backfill(settings, chunk_size=150)
+    return Pair(settings, env)
+
+
+@pytest.fixture(params=PAIRS, ids=["->".join(p) for p in PAIRS])
+def pair(request, make_db, tmp_path) -> Pair:
+    return build_pair(make_db, tmp_path, *request.param, orders=300)
+
+
+def one(rows: list[dict]) -> dict:
+    assert len(rows) == 1, rows
+    return rows[0]
+
+
+__all__ = ["PAIRS", "Pair", "build_pair", "one", "sa"]
