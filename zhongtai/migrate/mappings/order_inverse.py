@@ -1,0 +1,130 @@
+"""The inverse of the ``orders`` mapping: order center rows → legacy t_order rows (pure).
+
+Reverse sync writes what this returns for the stores already on the platform. Amounts go
+back to float yuan; the ROUNDING and GIFT lines the forward direction added are folded back
+(they do not exist in legacy); the POS fields come from the ``POS`` external ref; legacy
+status ints from :func:`~zhongtai.migrate.statuses.legacy_order_status`.
+"""
+
+from __future__ import annotations
+
+from zhongtai.migrate.mapping import Mapped
+from zhongtai.migrate.mappings import order_parts as parts
+from zhongtai.migrate.transforms import (
+    channel_code,
+    deleted_flag,
+    fen_to_yuan,
+    legacy_order_status,
+    utc_to_local,
+    utc_to_unix,
+)
+from zhongtai.platform.order.money import ROUNDING
+
+ORDER_TYPE_CODES = {"DELIVERY": 1, "PICKUP": 2, "DINE_IN": 3}
+
+_POS_STATUS = {"PENDING": 0, "PULLED": 1, "ACKED": 2, "FAILED": 3, "NOT_NEEDED": 9}
+_KIND_TYPES = {v: k for k, v in parts.KINDS.items()}
+
+
+def order_inverse(rows: Mapped) -> Mapped:
+    """Order center rows → t_order (+ items, activities) fields, as the legacy app writes them.
+
+    Amounts go back to float yuan; the ROUNDING and GIFT lines the forward direction added
+    are folded back (they do not exist in legacy). The POS fields come from the ``POS``
+    external ref. Status log rows are not rebuilt: reverse sync appends its own.
+    """
+    (o,) = rows["orders"]
+    status, refund = legacy_order_status(o["main_status"], o["refund_status"], o["sub_status"])
+    customer, store, ext = o["customer_snapshot"], o["store_snapshot"], o["channel_ext"]
+    real = [d for d in rows.get("order_discounts", []) if d["kind"] not in (ROUNDING, parts.GIFT)]
+    pos = next((r for r in rows.get("external_refs", []) if r["system"] == "POS"), None)
+    order_fields = {
+        "id": o["legacy_id"] or o["id"],
+        "order_no": o["order_no"],
+        "channel": channel_code(o["channel"]),
+        "channel_order_id": o["channel_order_id"],
+        "day_seq": o["day_seq"],
+        "store_id": o["store_id"],
+        "store_code": store.get("store_code"),
+        "store_name": store.get("store_name"),
+        "member_id": o["member_id"],
+        "platform_user_id": customer.get("platform_user_id"),
+        "recipient_name": customer.get("name"),
+        "recipient_phone": customer.get("phone"),
+        "recipient_address": customer.get("address"),
+        "lng": customer.get("lng"),
+        "lat": customer.get("lat"),
+        "order_type": ORDER_TYPE_CODES[o["order_type"]],
+        "status": status,
+        "channel_status": ext.get("channel_status"),
+        "pay_status": 2 if refund == 5 else 1 if o["paid_at"] is not None else 0,
+        "refund_status": refund,
+        "original_amount": fen_to_yuan(o["goods_amount"] + o["package_fee"] + o["delivery_fee"]),
+        "total_amount": fen_to_yuan(o["paid_amount"]),
+        "shipping_fee": fen_to_yuan(o["delivery_fee"]),
+        "package_fee": fen_to_yuan(o["package_fee"]),
+        "discount_amount": fen_to_yuan(sum(d["amount"] for d in real)),
+        "merchant_subsidy": fen_to_yuan(sum(d["merchant_part"] for d in real)),
+        "platform_subsidy": fen_to_yuan(sum(d["platform_part"] for d in real)),
+        "hongbao": fen_to_yuan(ext.get("hongbao")),
+        "service_fee": o["service_fee"],
+        "income": o["merchant_income"],
+        "pay_type": ext.get("pay_type"),
+        "remark": o["remark"],
+        "invoice_title": ext.get("invoice_title"),
+        "is_book": ext.get("is_book"),
+        "expect_time": utc_to_unix(o["expected_at"]),
+        "order_time": utc_to_local(o["placed_at"]),
+        "pickup_code": o["pickup_code"],
+        "table_no": ext.get("table_no"),
+        "dine_people": ext.get("dine_people"),
+        "pos_sync_status": _POS_STATUS[pos["state"]] if pos else 0,
+        "pos_pull_time": utc_to_local(pos["pulled_at"]) if pos else None,
+        "pos_ack_time": utc_to_local(pos["acked_at"]) if pos else None,
+        "pos_ticket_no": pos["ref_no"] if pos else None,
+        "pos_retry": pos["attempts"] if pos else 0,
+        "pos_error": pos["error"] if pos else None,
+        "del_flag": deleted_flag(o["deleted_at"]),
+        "version": o["version"],
+        "create_time": utc_to_local(o["created_at"]),
+        "update_time": utc_to_local(o["updated_at"]),
+    }
+    items = []
+    for i in rows.get("order_items", []):
+        props = i["properties"] or {}
+        unit = props.get("legacy_price", props.get("list_unit_price", i["unit_price"]))
+        items.append(
+            {
+                "order_id": order_fields["id"],
+                "sku_id": i["sku_id"],
+                "erp_code": props.get("erp_code"),
+                "channel_food_code": i["channel_item_ref"] if o["channel"] != "ELEME" else None,
+                "channel_item_id": i["channel_item_ref"] if o["channel"] == "ELEME" else None,
+                "channel_sku_id": props.get("channel_sku_id"),
+                "name": i["name_snapshot"],
+                "spec": i["spec"],
+                "property": props.get("food_property"),
+                "quantity": i["qty"],
+                "price": fen_to_yuan(unit),
+                "food_discount": props.get("food_discount", 1.0),
+                "box_num": i["box_qty"],
+                "box_price": fen_to_yuan(i["box_price"]),
+                "total": fen_to_yuan(
+                    unit * i["qty"] if "legacy_price" in props else i["line_total"]
+                ),
+                "cart_id": props.get("cart_id", 0),
+                "is_gift": int(bool(props.get("is_gift"))),
+            }
+        )
+    activities = [
+        {
+            "order_id": order_fields["id"],
+            "act_type": _KIND_TYPES.get(d["kind"], d["kind"].lower()),
+            "act_name": d["name"],
+            "amount": fen_to_yuan(d["amount"]),
+            "merchant_part": fen_to_yuan(d["merchant_part"]),
+            "platform_part": fen_to_yuan(d["platform_part"]),
+        }
+        for d in real
+    ]
+    return {"t_order": [order_fields], "t_order_item": items, "t_order_activity": activities}
