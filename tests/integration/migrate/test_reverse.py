@@ -1,0 +1,205 @@
+"""Reverse sync (platform → legacy) for stores on the platform, and echo-freedom both ways.
+
+Platform writes go through the order and payment centers' own services (real units of work
+on the center databases); legacy writes are plain SQL, as the legacy app's would be. The
+store scope comes from the route table in the state database, set with the strangler's own
+state store.
+"""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from zhongtai.db import create_engine
+from zhongtai.legacy import schema as ls
+from zhongtai.migrate.backfill import backfill
+from zhongtai.migrate.capture import CaptureError, install_capture
+from zhongtai.migrate.changelog import change_log
+from zhongtai.migrate.reverse import ReverseSyncer
+from zhongtai.migrate.status import migrate_status
+from zhongtai.migrate.sync import ForwardSyncer
+from zhongtai.migrate.syncloop import run
+from zhongtai.platform.ids import PLATFORM_ID_BASE
+from zhongtai.platform.order import service as orders
+from zhongtai.platform.order.lines import OrderItem
+from zhongtai.platform.order.model import Channel, OrderType
+from zhongtai.platform.order.placing import OrderDraft
+from zhongtai.platform.order.status import MainStatus, RefundStatus
+from zhongtai.platform.order.uow import SqlOrderUnitOfWork
+from zhongtai.platform.payment import service as payments
+from zhongtai.platform.payment.uow import SqlPaymentUnitOfWork
+from zhongtai.strangler.bucketing import bucket
+from zhongtai.strangler.state import StateStore
+
+SALT = "zhongtai-o2o"  # routes.toml [defaults] salt
+
+
+@pytest.fixture
+def both_ways(migrate_env):
+    """Backfilled centers, capture both ways, pos.pull canary splitting the stores."""
+    settings = migrate_env.settings
+    install_capture(settings)
+    backfill(settings, chunk_size=100)
+    install_capture(settings, reverse=True)
+    stores = dict(migrate_env.legacy(sa.select(ls.t_store.c.store_code, ls.t_store.c.id)))
+    buckets = sorted((bucket("store_code", SALT, code), code) for code in stores)
+    percent = round((buckets[0][0] + buckets[-1][0]) / 2, 3)
+    state = create_engine(settings.database("state"))
+    engines = {name: create_engine(settings.database(name)) for name in ("order", "payment")}
+    try:
+        routes = StateStore(state)
+        routes.ensure()
+        routes.set_stage("pos.pull", "shadow", None, who="test", why="shadow first")
+        routes.set_stage("pos.pull", "canary", percent, who="test", why="some stores move")
+        inside = [c for b, c in buckets if b < percent]
+        outside = [c for b, c in buckets if b >= percent]
+        fwd, rev = ForwardSyncer(settings), ReverseSyncer(settings)
+        try:
+            yield migrate_env, fwd, rev, engines, stores, inside, outside
+        finally:
+            fwd.close()
+            rev.close()
+    finally:
+        state.dispose()
+        for engine in engines.values():
+            engine.dispose()
+
+
+def _legacy_orders(env) -> list[tuple]:
+    o = ls.t_order
+    return [tuple(r) for r in env.legacy(sa.select(o).order_by(o.c.id))]
+
+
+def _log_size(env) -> int:
+    return env.legacy(sa.select(sa.func.count()).select_from(change_log))[0][0]
+
+
+def _completed_order(env, codes) -> tuple[int, str]:
+    o = ls.t_order
+    row = env.legacy(
+        sa.select(o.c.id, o.c.order_no)
+        .where(o.c.status == 5, o.c.refund_status == 0, o.c.store_code.in_(codes))
+        .order_by(o.c.id)
+        .limit(1)
+    )
+    return row[0][0], row[0][1]
+
+
+def test_a_platform_write_goes_back_once_and_does_not_come_forward_again(both_ways):
+    env, fwd, rev, engines, _, inside, outside = both_ways
+    assert inside and outside
+    run(fwd), run(rev)  # settle anything left from setup
+    legacy_id, order_no = _completed_order(env, inside)
+    orders.change_refund(SqlOrderUnitOfWork(engines["order"]), order_no, RefundStatus.APPLIED,
+                         source="USER", reason="cold food")  # fmt: skip
+    far_id, far_no = _completed_order(env, outside)
+    orders.change_refund(SqlOrderUnitOfWork(engines["order"]), far_no, RefundStatus.APPLIED,
+                         source="USER", reason="not ours")  # fmt: skip
+
+    back = run(rev)
+    assert back.applied["orders"] == 1 and back.out_of_scope["orders"] == 1
+    o, log = ls.t_order, ls.t_order_status_log
+    assert env.legacy(sa.select(o.c.status).where(o.c.id == legacy_id)) == [(7,)]
+    assert env.legacy(sa.select(o.c.status).where(o.c.id == far_id)) == [(5,)]  # not in scope
+    moves = env.legacy(sa.select(log.c.from_status, log.c.to_status, log.c.source)
+                       .where(log.c.order_id == legacy_id, log.c.source == "PLATFORM"))  # fmt: skip
+    assert moves == [(5, 7, "PLATFORM")]
+
+    centers = env.dump()
+    forward = run(fwd)  # legacy's log holds only the reverse syncer's own writes
+    assert forward.changes >= 2 and forward.echoes == forward.changes and not forward.applied
+    assert env.dump() == centers
+    again = run(rev)
+    assert again.changes == 0 and not again.applied
+
+
+def test_a_legacy_write_goes_forward_once_and_does_not_come_back(both_ways):
+    env, fwd, rev, _, _, inside, _ = both_ways
+    run(fwd), run(rev)
+    legacy_id, _ = _completed_order(env, inside)
+    o = ls.t_order
+    env.legacy(sa.update(o).where(o.c.id == legacy_id).values(remark="written on legacy"))
+    before = _legacy_orders(env)
+    forward = run(fwd)
+    assert forward.applied["orders"] == 1 and forward.echoes == 0
+    back = run(rev)  # the center's log holds only the forward syncer's writes
+    assert back.changes >= 1 and back.echoes == back.changes and not back.applied
+    assert _legacy_orders(env) == before
+    assert _log_size(env) == 0
+    assert run(fwd).changes == 0
+
+
+def test_rows_born_on_the_platform_get_legacy_ids_of_legacys_own(both_ways):
+    env, fwd, rev, engines, stores, inside, _ = both_ways
+    run(fwd), run(rev)
+    code = inside[0]
+    order_no = f"3251201{code}99999"
+    draft = OrderDraft(
+        order_no=order_no, store_id=stores[code], channel=Channel("MINI_PROGRAM"),
+        order_type=OrderType.PICKUP, status=MainStatus.PAID,
+        items=[OrderItem(line_no=1, name="牛肉面", qty=2, unit_price=1800, line_total=3600,
+                         sku_id=1, sku_code="S1")],
+        store_snapshot={"store_code": code, "store_name": "店"},
+    )  # fmt: skip
+    created = orders.create_order(SqlOrderUnitOfWork(engines["order"]), draft).order
+    assert created.id >= PLATFORM_ID_BASE
+    payments.create_payment(SqlPaymentUnitOfWork(engines["payment"]), out_trade_no="P" + order_no,
+                            order_no=order_no, channel="WX_JSAPI", amount=3600)  # fmt: skip
+    back = run(rev)
+    assert back.applied["orders"] == 1 and back.applied["payments"] == 1
+    o, i, p = ls.t_order, ls.t_order_item, ls.t_payment
+    (legacy_id, total, status), = env.legacy(
+        sa.select(o.c.id, o.c.total_amount, o.c.status).where(o.c.order_no == order_no)
+    )  # fmt: skip
+    assert legacy_id < PLATFORM_ID_BASE and total == 36.0 and status == 1
+    assert env.legacy(sa.select(i.c.quantity, i.c.price).where(i.c.order_id == legacy_id)) == [
+        (2, 18.0)
+    ]
+    assert env.legacy(sa.select(p.c.order_id, p.c.total_fee).where(p.c.order_no == order_no)) == [
+        (legacy_id, 3600)
+    ]
+    with engines["order"].connect() as conn:
+        assert (
+            conn.execute(
+                sa.text("SELECT legacy_id FROM orders WHERE id = :id"), {"id": created.id}
+            ).scalar()
+            == legacy_id
+        )
+    # Later moves on the platform update that same legacy row, and legacy's next own row
+    # still gets a legacy-range id.
+    orders.change_status(SqlOrderUnitOfWork(engines["order"]), order_no, MainStatus.ACCEPTED,
+                         source="POS")  # fmt: skip
+    assert run(rev).applied["orders"] == 1
+    assert env.legacy(sa.select(o.c.id, o.c.status).where(o.c.order_no == order_no)) == [
+        (legacy_id, 2)
+    ]
+    forward = run(fwd)
+    assert not forward.applied
+    # A legacy write to that row reaches the platform's row, not a twin.
+    env.legacy(sa.update(o).where(o.c.id == legacy_id).values(remark="legacy note"))
+    assert run(fwd).applied["orders"] == 1
+    with engines["order"].connect() as conn:
+        rows = conn.execute(
+            sa.text("SELECT id, remark FROM orders WHERE order_no = :n"), {"n": order_no}
+        ).all()
+    assert rows == [(created.id, "legacy note")]
+    lags = {s.name: s.reverse_lag_seconds for s in migrate_status(env.settings)}
+    assert lags["orders"] == lags["payments"] == 0.0 and lags["stores"] is None
+
+
+def test_backfill_writes_never_echo_and_missing_reverse_capture_is_named(migrate_env):
+    settings = migrate_env.settings
+    with pytest.raises(CaptureError, match="capture install --reverse"):
+        ReverseSyncer(settings)
+    install_capture(settings)
+    install_capture(settings, reverse=True)  # before the backfill: its writes are captured
+    backfill(settings, ["stores", "products", "members", "orders", "payments"], chunk_size=100)
+    before = _legacy_orders(migrate_env)
+    rev = ReverseSyncer(settings)
+    try:
+        report = run(rev)
+    finally:
+        rev.close()
+    assert report.changes > 0 and report.echoes == report.changes and not report.applied
+    assert _legacy_orders(migrate_env) == before
