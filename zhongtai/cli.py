@@ -592,6 +592,148 @@ def _quiet():
     return nullcontext()
 
 
+# --- cutover plan: plan show|advance|rollback|watch|history -------------------------------------
+plan_app = typer.Typer(help="The staged cutover plan: show, advance, roll back, watch.")
+app.add_typer(plan_app, name="plan")
+PlanFile = Annotated[
+    str | None,
+    typer.Option("--plan", help="Plan file (default: the plan under way, else the reference)."),
+]
+PlanProfile = Annotated[
+    str | None, typer.Option("--profile", help="Gate profile of the plan file (e.g. demo).")
+]
+PlanJson = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
+
+
+@plan_app.command("show")
+def plan_show(
+    plan_file: PlanFile = None,
+    profile: PlanProfile = None,
+    data: Annotated[bool, typer.Option("--data", help="Also run the data-parity gate.")] = False,
+    as_json: PlanJson = False,
+) -> None:
+    """Every step, where the plan stands, and the current step's gate verdicts."""
+    from zhongtai.cutover.operations import show
+    from zhongtai.cutover.views import plan_table, verdict_table
+
+    view = show(state.settings, plan_file=plan_file, profile=profile, data=data)
+    if as_json:
+        print(json.dumps(view.as_dict(), indent=2, ensure_ascii=False, default=str))
+        return
+    console.print(plan_table(view.plan, view.state))
+    if view.verdicts:
+        console.print(verdict_table(view.verdicts, "gates of the current step"))
+
+
+@plan_app.command("advance")
+def plan_advance(
+    why: Annotated[str, typer.Option("--why", help="Why (kept in the audit log).")],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Judge the gates and show the moves; change nothing.")
+    ] = False,
+    plan_file: PlanFile = None,
+    profile: PlanProfile = None,
+    as_json: PlanJson = False,
+) -> None:
+    """Apply the next step if every gate of the current one holds; exit 1 if one fails."""
+    from zhongtai.cutover.gates import blocking
+    from zhongtai.cutover.operations import advance
+    from zhongtai.cutover.views import move_lines, verdict_table
+
+    result, plan = advance(
+        state.settings, why=why, dry_run=dry_run, plan_file=plan_file, profile=profile
+    )
+    if as_json:
+        print(json.dumps(result.as_dict(), indent=2, ensure_ascii=False, default=str))
+    else:
+        failing = blocking(result.verdicts)
+        if failing:
+            console.print(verdict_table(failing, "gates that do not hold"))
+        for line in move_lines(result, plan):
+            console.print(escape(line))
+    if result.action == "hold":
+        raise typer.Exit(1)
+
+
+@plan_app.command("rollback")
+def plan_rollback(
+    why: Annotated[str, typer.Option("--why", help="Why (kept in the audit log).")],
+    to: Annotated[int | None, typer.Option("--to", min=0, help="Go back to this step.")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the moves only.")] = False,
+    as_json: PlanJson = False,
+) -> None:
+    """Go back one step (or --to N); never gated, reverse sync drained first."""
+    from zhongtai.cutover.operations import rollback
+    from zhongtai.cutover.views import move_lines
+
+    result, plan = rollback(state.settings, why=why, to=to, dry_run=dry_run)
+    if as_json:
+        print(json.dumps(result.as_dict(), indent=2, ensure_ascii=False, default=str))
+        return
+    for line in move_lines(result, plan):
+        console.print(escape(line))
+
+
+@plan_app.command("retry")
+def plan_retry(
+    why: Annotated[str, typer.Option("--why", help="What was fixed (kept in the audit log).")],
+) -> None:
+    """Restart the current step's analysis: soak and figures count from now (audited)."""
+    from zhongtai.cutover.operations import retry
+    from zhongtai.cutover.views import move_lines
+
+    result, plan = retry(state.settings, why=why)
+    for line in move_lines(result, plan):
+        console.print(escape(line))
+
+
+@plan_app.command("watch")
+def plan_watch(
+    interval: Annotated[float, typer.Option(min=0.2, help="Seconds between checks.")] = 2.0,
+    promote: Annotated[
+        bool, typer.Option("--promote", help="Also advance when every gate holds.")
+    ] = False,
+    once: Annotated[bool, typer.Option("--once", help="Check once and exit.")] = False,
+    timeout: Annotated[
+        float | None, typer.Option(min=1, help="Stop after this many seconds.")
+    ] = None,
+) -> None:
+    """Follow canary steps; roll back by itself when a health gate breaks (Ctrl-C stops)."""
+    import signal
+    import threading
+
+    from zhongtai.cutover.views import tick_line
+    from zhongtai.cutover.watch import watch
+    from zhongtai.strangler.state import operator_name
+
+    stop = threading.Event()
+    previous = signal.signal(signal.SIGINT, lambda *_: stop.set())
+    try:
+        watch(
+            state.settings, who=f"{operator_name()} (plan watch, automatic)", interval=interval,
+            promote=promote, once=once, timeout=timeout, stop=stop,
+            report=lambda tick: console.print(escape(tick_line(tick))),
+        )  # fmt: skip
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@plan_app.command("history")
+def plan_history(
+    limit: Annotated[int, typer.Option(min=1, help="How many moves.")] = 20,
+    as_json: PlanJson = False,
+) -> None:
+    """The plan's moves, newest first: who, when, from, to, why, gate figures."""
+    from zhongtai.cutover.operations import history
+    from zhongtai.cutover.views import audit_table
+
+    entries = history(state.settings, limit)
+    if as_json:
+        print(json.dumps([e.as_dict() for e in entries], indent=2, ensure_ascii=False))
+    else:
+        console.print(audit_table(entries))
+
+
 @app.command()
 def demo(
     orders: Annotated[int, typer.Option(min=0, help="Historical orders to seed.")] = 5_000,
