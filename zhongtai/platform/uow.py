@@ -27,6 +27,8 @@ from __future__ import annotations
 
 import abc
 import copy
+import threading
+import weakref
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -94,6 +96,13 @@ class SqlUnitOfWork(UnitOfWork):
     with ``BEGIN IMMEDIATE`` so a read-modify-write sequence holds the write lock from its
     first read (pysqlite otherwise reads outside any transaction). PostgreSQL and MariaDB
     rely on ``SELECT ... FOR UPDATE`` in the repositories.
+
+    On SQLite, writers of one engine in this process also queue on a process lock before
+    ``BEGIN IMMEDIATE``: SQLite's busy handler makes a waiting writer *sleep* (1, 2, 5 … up
+    to 100 ms) instead of waking it when the lock is free, so under concurrent writes
+    (every center of the one-process platform serving the gateway) writers convoy and the
+    database idles. A queued thread is woken the moment the previous writer ends; writers of
+    other processes still meet the busy timeout as before.
     """
 
     def __init__(
@@ -103,13 +112,22 @@ class SqlUnitOfWork(UnitOfWork):
         self.engine = engine
         self.write = write
         self.connection: Connection | None = None
+        self._writer: threading.RLock | None = None
 
     def _begin(self) -> None:
-        self.connection = self.engine.connect()
-        self.connection.begin()
-        if self.write and self.engine.dialect.name == "sqlite":
-            self.connection.exec_driver_sql("BEGIN IMMEDIATE")
-        self._open(self.connection)
+        sqlite_writer = self.write and self.engine.dialect.name == "sqlite"
+        if sqlite_writer:
+            self._writer = _sqlite_writer_lock(self.engine)
+            self._writer.acquire()
+        try:
+            self.connection = self.engine.connect()
+            self.connection.begin()
+            if sqlite_writer:
+                self.connection.exec_driver_sql("BEGIN IMMEDIATE")
+            self._open(self.connection)
+        except BaseException:
+            self._end()  # __exit__ does not run when __enter__ fails
+            raise
 
     @abc.abstractmethod
     def _open(self, connection: Connection) -> None:
@@ -124,9 +142,27 @@ class SqlUnitOfWork(UnitOfWork):
             self.connection.rollback()
 
     def _end(self) -> None:
-        if self.connection is not None:
-            self.connection.close()
-            self.connection = None
+        try:
+            if self.connection is not None:
+                self.connection.close()
+                self.connection = None
+        finally:
+            if self._writer is not None:
+                self._writer.release()
+                self._writer = None
+
+
+_WRITER_LOCKS: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.WeakKeyDictionary()
+_WRITER_LOCKS_GUARD = threading.Lock()
+
+
+def _sqlite_writer_lock(engine: Engine) -> threading.RLock:
+    """The lock this process's writers of ``engine`` queue on (see SqlUnitOfWork)."""
+    with _WRITER_LOCKS_GUARD:
+        lock = _WRITER_LOCKS.get(engine)
+        if lock is None:
+            lock = _WRITER_LOCKS[engine] = threading.RLock()
+        return lock
 
 
 class InMemoryUnitOfWork(UnitOfWork):

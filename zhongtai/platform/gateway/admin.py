@@ -41,7 +41,7 @@ _LIVE = ("PAID", "ACCEPTED", "PREPARING", "READY", "DELIVERING", "COMPLETED")
 STATUS_FILTERS: dict[int, list[tuple[str, Any]]] = {
     -1: [("main_status", "PAID"), *(("refund_status", r) for r in SETTLED)]
     + [("sub_status", "EXCEPTION")],
-    0: [("main_status", s) for s in _UNPAID],
+    0: [("main_status", s) for s in _UNPAID] + [("refund_status", r) for r in SETTLED],
     1: [("main_status", "PAID"), *(("refund_status", r) for r in SETTLED)]
     + [("no_sub_status", "true")],
     2: [("main_status", "ACCEPTED"), *(("refund_status", r) for r in SETTLED)],

@@ -109,8 +109,9 @@ class CenterCalls:
         clean = {k: v for k, v in params.items() if v is not None}
         return await self.request(center, "GET", path, params=clean or None)
 
-    async def post(self, center: str, path: str, body: Any = None) -> Any:
-        return await self.request(center, "POST", path, json_body={} if body is None else body)
+    async def post(self, center: str, path: str, body: Any = None, **params: Any) -> Any:
+        body = {} if body is None else body
+        return await self.request(center, "POST", path, params=params or None, json_body=body)
 
     async def put(self, center: str, path: str, body: Any = None) -> Any:
         return await self.request(center, "PUT", path, json_body={} if body is None else body)

@@ -28,7 +28,7 @@ class Gateway:
     pool: CenterPool
     stores: StoreDirectory
     skus: TtlCache[dict[str, Any]]  # (channel, code) → resolved SKU view, or {} when unmapped
-    members: TtlCache[bool]  # member id → exists
+    members: TtlCache[int]  # legacy member id → the live member it is (merges followed)
     pull_cursors: dict[tuple[str, int], str] = field(default_factory=dict)
 
     async def aclose(self) -> None:

@@ -4,7 +4,6 @@ payment centers (centers do not call each other; this layer does the composing).
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
@@ -29,11 +28,9 @@ Calls = Annotated[CenterCalls, Depends(center_calls)]
 
 
 @router.get("/stores")
-async def stores(calls: Calls, city: str | None = None) -> LegacyJSON:
+async def stores(gw: Gw, calls: Calls, city: str | None = None) -> LegacyJSON:
     """The open stores, optionally of one city, by id."""
-    answer = await calls.get("store", "/stores", status="OPEN", city=city or None)
-    found = sorted(answer["items"], key=lambda s: s["id"])
-    return ok([store_json(s) for s in found if city is None or city == "" or s["city"] == city])
+    return ok([store_json(s) for s in await gw.stores.open_stores(calls, city)])
 
 
 @router.get("/stores/{store_id}/menu")
@@ -70,14 +67,15 @@ async def member_order_list(
     """A member's orders, newest first, one page."""
     page_no = query_int("page", page, default=1, low=1, high=100_000)
     page_size = query_int("size", size, default=20, low=1, high=100)
+    member = await require_member(gw, calls, member_id)  # merged members: the survivor's orders
     params = [
-        ("member_id", member_id),
+        ("member_id", member),
         ("page", page_no),
         ("size", page_size),
         ("sort", "-placed_at"),
         ("view", "fine"),
     ]
-    _, found = await asyncio.gather(require_member(gw, calls, member_id), search(calls, params))
+    found = await search(calls, params)
     items = [summary_json(view) for view in found["items"]]
     return ok({"total": found["total"], "page": page_no, "size": page_size, "items": items})
 

@@ -77,10 +77,10 @@ def refused(order_no: str, exc: CenterCallError) -> LegacyError:
     return LegacyError(50000, "internal error; the server log has the details")
 
 
-async def get_order(calls: CenterCalls, order_no: str) -> dict[str, Any]:
-    """The order's fine view, or the legacy's 40403."""
+async def get_order(calls: CenterCalls, order_no: str, view: str = "fine") -> dict[str, Any]:
+    """The order (``fine`` view: lines and all; ``medium``: the header), or the legacy's 40403."""
     try:
-        return await calls.get("order", f"/orders/{order_no}")
+        return await calls.get("order", f"/orders/{order_no}", view=view)
     except CenterCallError as exc:
         if exc.status in (400, 404):
             raise unknown_order(order_no) from None
@@ -88,17 +88,19 @@ async def get_order(calls: CenterCalls, order_no: str) -> dict[str, Any]:
 
 
 async def find_push(
-    calls: CenterCalls, channel: str, channel_order_id: str, push_type: str
+    calls: CenterCalls, channel: str, channel_order_id: str, push_type: str, view: str = "medium"
 ) -> tuple[dict[str, Any] | None, bool]:
     """(the live order a push names or None, whether this push was applied before)."""
-    found = await calls.get("order", f"/pushes/{channel}/{channel_order_id}/{push_type}")
+    path = f"/pushes/{channel}/{channel_order_id}/{push_type}"
+    found = await calls.get("order", path, view=view)
     return found["order"], found["seen"]
 
 
 async def write(calls: CenterCalls, order_no: str, path: str, body: dict[str, Any]) -> dict:
-    """A command on the order (``/status``, ``/refund-status``, ``/pushes``): the new view."""
+    """A command on the order (``/status``, ``/refund-status``, ``/pushes``): its new coarse
+    view (the gateway answers from what it decided, so the light view is enough)."""
     try:
-        result = await calls.post("order", f"/orders/{order_no}{path}", body)
+        result = await calls.post("order", f"/orders/{order_no}{path}", body, view="coarse")
     except CenterCallError as exc:
         raise refused(order_no, exc) from None
     return result["order"]

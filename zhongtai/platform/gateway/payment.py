@@ -45,7 +45,7 @@ async def _guess_order(calls: CenterCalls, trade_no: str) -> dict[str, Any] | No
     if not trade_no.startswith("P"):
         return None
     try:
-        return await get_order(calls, trade_no[1:])
+        return await get_order(calls, trade_no[1:], "medium")
     except LegacyError:
         return None
 
@@ -81,7 +81,7 @@ async def handle_notify(calls: CenterCalls, body: bytes) -> None:
     transaction_id = fields.text("transaction_id", required=True, max_len=32)
     order = guessed
     if order is None or order["order_no"] != pay["order_no"]:
-        order = await get_order(calls, pay["order_no"])
+        order = await get_order(calls, pay["order_no"], "medium")
     order_no = order["order_no"]
     check_move(order_no, status_of(order), OrderStatus.NEW)
     notify = {
@@ -92,9 +92,18 @@ async def handle_notify(calls: CenterCalls, body: bytes) -> None:
         "raw": raw,
     }
     move = {"to": "PAID", "source": "MP", "reason": "WX notify"}
-    await asyncio.gather(
-        _notify(calls, trade_no, order_no, notify), write(calls, order_no, "/status", move)
-    )
+    try:
+        await asyncio.gather(
+            _notify(calls, trade_no, order_no, notify), write(calls, order_no, "/status", move)
+        )
+    except LegacyError:
+        # A copy of this notify racing us won: for the legacy it would have found the payment
+        # paid and answered SUCCESS, and so do we once the race is settled that way.
+        pay, order = await asyncio.gather(
+            _payment(calls, trade_no), get_order(calls, order_no, "medium")
+        )
+        if pay["status"] != "SUCCEEDED" or status_of(order) == OrderStatus.PENDING_PAYMENT:
+            raise
 
 
 async def _notify(calls: CenterCalls, trade_no: str, order_no: str, notify: dict) -> None:

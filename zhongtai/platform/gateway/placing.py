@@ -45,19 +45,27 @@ def out_trade_no(order_no: str) -> str:
     return "P" + order_no
 
 
-async def require_member(gw: Gateway, calls: CenterCalls, member_id: int) -> None:
-    """A live member, or the legacy's 40404 (existence is cached a few seconds)."""
-    if gw.members.get(member_id):
-        return
+async def require_member(gw: Gateway, calls: CenterCalls, member_id: int) -> int:
+    """The member's id on the platform, or the legacy's 40404 (cached a few seconds).
+
+    A legacy member the migration merged into another (one person, several legacy rows) is
+    live for the legacy: it answers as the member it was merged into, whose orders are its."""
+    known = gw.members.get(member_id)
+    if known:
+        return known
     try:
         await calls.get("member", f"/members/{member_id}")
+        effective = member_id
     except CenterCallError as exc:
-        if exc.status in (400, 404):
-            raise LegacyError(
-                UNKNOWN_MEMBER, f"unknown member {member_id!r}; register the user first"
-            ) from None
-        raise
-    gw.members.put(member_id, True)
+        merged_into = exc.details.get("merged_into") if exc.code == "MEMBER_MERGED" else None
+        if not merged_into:
+            if exc.status in (400, 404):
+                raise LegacyError(
+                    UNKNOWN_MEMBER, f"unknown member {member_id!r}; register the user first"
+                ) from None
+            raise
+        effective = int(merged_into)
+    return gw.members.put(member_id, effective)
 
 
 def _lines(body: PlaceOrder, store: dict[str, Any], skus: dict[int, dict]) -> list[dict]:
@@ -93,7 +101,7 @@ def _lines(body: PlaceOrder, store: dict[str, Any], skus: dict[int, dict]) -> li
 
 
 def order_body(
-    body: PlaceOrder, store: dict[str, Any], lines: list[dict], now: datetime
+    body: PlaceOrder, store: dict[str, Any], lines: list[dict], now: datetime, member_id: int
 ) -> dict[str, Any]:
     """The ``POST /orders`` body of a mini-program/App order (status PENDING_PAYMENT)."""
     package = 0
@@ -108,7 +116,7 @@ def order_body(
         "items": lines,
         "package_fee": package,
         "tenant_id": store.get("tenant_id") or 1,
-        "member_id": body.member_id,
+        "member_id": member_id,
         "customer": intake.customer(
             body.recipient_name, body.recipient_phone, body.recipient_address
         ),
@@ -143,16 +151,16 @@ async def place_order(gw: Gateway, calls: CenterCalls, body: PlaceOrder) -> dict
             f"store {body.store_id} is not open (status {store_status_to_legacy(store['status'])})"
             "; choose an open store"
         )
-    if member is not None:
+    if isinstance(member, LegacyError):
         raise member
     if body.order_type == OrderType.DELIVERY and not (
         body.recipient_phone and body.recipient_address
     ):
         raise bad_request("a delivery order (order_type 1) needs recipient_phone and address")
     lines = _lines(body, store, skus)
-    order_json = order_body(body, store, lines, now_local())
+    order_json = order_body(body, store, lines, now_local(), member)
     try:
-        created = await calls.post("order", "/orders", order_json)
+        created = await calls.post("order", "/orders", order_json, view="coarse")
     except CenterCallError as exc:
         raise refused("(new)", exc) from None
     order = created["order"]
@@ -176,10 +184,9 @@ async def place_order(gw: Gateway, calls: CenterCalls, body: PlaceOrder) -> dict
     }
 
 
-async def _member_check(gw: Gateway, calls: CenterCalls, member_id: int) -> LegacyError | None:
+async def _member_check(gw: Gateway, calls: CenterCalls, member_id: int) -> int | LegacyError:
     # Returned, not raised: the store's verdict comes first, as in the legacy.
     try:
-        await require_member(gw, calls, member_id)
+        return await require_member(gw, calls, member_id)
     except LegacyError as exc:
         return exc
-    return None

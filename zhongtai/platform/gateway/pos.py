@@ -45,25 +45,29 @@ PROGRESS = {
 
 
 async def store_order(
-    gw: Gateway, calls: CenterCalls, store_code: str, order_no: str
+    gw: Gateway, calls: CenterCalls, store_code: str, order_no: str, view: str = "medium"
 ) -> dict[str, Any]:
-    """The order, after checking that it belongs to the calling store (40401, 40403, 40903)."""
+    """The order (medium view: its header), after checking that it belongs to the calling
+    store (40401, 40403, 40903)."""
     store, order = await asyncio.gather(
-        gw.stores.find(calls, "code", store_code), _order_or_error(calls, order_no)
+        gw.stores.find(calls, "code", store_code), _order_or_error(calls, order_no, view)
     )
     if store is None:
         raise unknown_store("code", store_code)
     if isinstance(order, Exception):
         raise order
     if order["store_id"] != store["id"]:
-        raise wrong_store(order_no, order["store_snapshot"].get("store_code"), store_code)
+        owner = await get_order(calls, order_no)  # the store code the order was taken with
+        raise wrong_store(order_no, owner["store_snapshot"].get("store_code"), store_code)
     return order
 
 
-async def _order_or_error(calls: CenterCalls, order_no: str) -> dict[str, Any] | Exception:
+async def _order_or_error(
+    calls: CenterCalls, order_no: str, view: str
+) -> dict[str, Any] | Exception:
     # Returned, not raised: an unknown store is reported before an unknown order.
     try:
-        return await get_order(calls, order_no)
+        return await get_order(calls, order_no, view)
     except Exception as exc:  # noqa: BLE001 - re-raised by the caller in the legacy's order
         return exc
 

@@ -34,6 +34,7 @@ from zhongtai.platform.gateway.legacy_format import status_of
 from zhongtai.platform.gateway.orders import (
     check_move,
     find_push,
+    get_order,
     main_status,
     unknown_channel_order,
     write,
@@ -72,7 +73,7 @@ async def ingest_new(
         )
         body = intake.channel_order(order, store, skus, now or now_local())
         try:
-            result = await calls.post("order", "/orders", body)
+            result = await calls.post("order", "/orders", body, view="coarse")
         except CenterCallError as exc:
             if exc.status != 400:
                 raise
@@ -127,10 +128,11 @@ async def apply_change(gw: Gateway, calls: CenterCalls, change: Change) -> bool:
         if store is None:
             raise unknown_store(*change.shop)
         if store["id"] != order["store_id"]:
+            owner = await get_order(calls, order["order_no"])  # the store code it was taken with
             raise LegacyError(
                 WRONG_STORE,
                 f"platform order {change.channel_order_id} belongs to store "
-                f"{order['store_snapshot'].get('store_code')}, not to the store this push names",
+                f"{owner['store_snapshot'].get('store_code')}, not to the store this push names",
             )
     await _apply(calls, change, order)
     return True

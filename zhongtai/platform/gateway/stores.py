@@ -70,3 +70,13 @@ class StoreDirectory:
         if store is None:
             raise unknown_store(by, value)
         return store
+
+    async def open_stores(self, calls: CenterCalls, city: str | None) -> list[dict[str, Any]]:
+        """The open stores (of ``city`` when given), by id; cached like single stores."""
+        key = ("open", city or "")
+        cached = self.cache.get(key)
+        if cached is None:
+            answer = await calls.get("store", "/stores", status="OPEN", city=city or None)
+            found = [s for s in answer["items"] if not city or s["city"] == city]
+            cached = self.cache.put(key, {"items": sorted(found, key=lambda s: s["id"])})
+        return cached["items"]

@@ -17,7 +17,7 @@ What the application layer uses to keep the legacy contract:
 * ``POST /day-sequences/{store_id}/{business_day}/next`` — the per-store daily counter;
 * ``GET /events?after_id=`` — the outbox (fat ORDER_CREATED, thin *_CHANGED).
 
-Commands answer ``{"duplicate": bool, "order": <fine view>}``.
+Commands answer ``{"duplicate": bool, "order": <fine view>}`` (``?view=coarse|medium`` for less).
 """
 
 from __future__ import annotations
@@ -52,17 +52,17 @@ Uow = Annotated[SqlOrderUnitOfWork, Depends(unit_of_work)]
 ViewParam = Annotated[View, Query(description="coarse (8 fields), medium, fine (everything)")]
 
 
-def _outcome(outcome: Outcome) -> dict:
-    return {"duplicate": outcome.duplicate, "order": render(outcome.order, View.FINE)}
+def _outcome(outcome: Outcome, view: View = View.FINE) -> dict:
+    return {"duplicate": outcome.duplicate, "order": render(outcome.order, view)}
 
 
 @router.post("/orders", status_code=201)
-def create_order(body: OrderIn, uow: Uow, response: Response) -> dict:
+def create_order(body: OrderIn, uow: Uow, response: Response, view: ViewParam = View.FINE) -> dict:
     numbering = body.numbering_model()
     outcome = service.create_order(uow, body.draft(), push=push_key(body.push), numbering=numbering)
     if outcome.duplicate:
         response.status_code = 200
-    return _outcome(outcome)
+    return _outcome(outcome, view)
 
 
 @router.get("/orders")
@@ -121,12 +121,12 @@ def get_push(
 
 
 @router.post("/orders/{order_no}/pushes")
-def record_push(order_no: str, body: PushRecordIn, uow: Uow) -> dict:
+def record_push(order_no: str, body: PushRecordIn, uow: Uow, view: ViewParam = View.FINE) -> dict:
     """Acknowledge a push that changes nothing; a repeat answers ``duplicate: true``."""
     outcome = pushes.record_push(
         uow, order_no, body.key(), expected_store_id=body.expected_store_id
     )
-    return _outcome(outcome)
+    return _outcome(outcome, view)
 
 
 @router.get("/orders/{order_no}")
@@ -140,7 +140,7 @@ def delete_order(order_no: str, uow: Uow) -> dict:
 
 
 @router.post("/orders/{order_no}/status")
-def change_status(order_no: str, body: StatusIn, uow: Uow) -> dict:
+def change_status(order_no: str, body: StatusIn, uow: Uow, view: ViewParam = View.FINE) -> dict:
     outcome = service.change_status(
         uow,
         order_no,
@@ -154,11 +154,11 @@ def change_status(order_no: str, body: StatusIn, uow: Uow) -> dict:
         expected_version=body.expected_version,
         pickup_code=body.pickup_code,
     )
-    return _outcome(outcome)
+    return _outcome(outcome, view)
 
 
 @router.post("/orders/{order_no}/sub-status")
-def set_sub_status(order_no: str, body: SubStatusIn, uow: Uow) -> dict:
+def set_sub_status(order_no: str, body: SubStatusIn, uow: Uow, view: ViewParam = View.FINE) -> dict:
     outcome = service.set_sub_status(
         uow,
         order_no,
@@ -168,11 +168,13 @@ def set_sub_status(order_no: str, body: SubStatusIn, uow: Uow) -> dict:
         push=push_key(body.push),
         expected_store_id=body.expected_store_id,
     )
-    return _outcome(outcome)
+    return _outcome(outcome, view)
 
 
 @router.post("/orders/{order_no}/refund-status")
-def change_refund(order_no: str, body: RefundStatusIn, uow: Uow) -> dict:
+def change_refund(
+    order_no: str, body: RefundStatusIn, uow: Uow, view: ViewParam = View.FINE
+) -> dict:
     outcome = service.change_refund(
         uow,
         order_no,
@@ -183,14 +185,16 @@ def change_refund(order_no: str, body: RefundStatusIn, uow: Uow) -> dict:
         push=push_key(body.push),
         expected_store_id=body.expected_store_id,
     )
-    return _outcome(outcome)
+    return _outcome(outcome, view)
 
 
 @router.put("/orders/{order_no}/handoffs/{system}")
-def record_handoff(order_no: str, system: str, body: HandoffIn, uow: Uow) -> dict:
+def record_handoff(
+    order_no: str, system: str, body: HandoffIn, uow: Uow, view: ViewParam = View.FINE
+) -> dict:
     step = Handoff(system, body.state, body.ref_no, body.error)
     outcome = dispatch.record_handoff(uow, order_no, step, expected_store_id=body.expected_store_id)
-    return _outcome(outcome)
+    return _outcome(outcome, view)
 
 
 @router.post("/handoffs/{system}/claim")

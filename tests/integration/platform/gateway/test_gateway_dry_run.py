@@ -19,6 +19,7 @@ import httpx
 import pytest
 
 from tests.integration.platform.conftest import sqlite_file_bytes
+from tests.integration.platform.gateway.seeded import seeded_platform_fixture  # noqa: F401
 from zhongtai.legacy.clock import SHANGHAI, wechat_str
 from zhongtai.platform.center import available_centers
 from zhongtai.platform.shadow import DRY_RUN_RESPONSE_HEADER, SHADOW_HEADER

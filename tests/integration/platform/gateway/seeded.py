@@ -1,5 +1,8 @@
 """A platform seeded from a legacy dataset, served on loopback, for the gateway's tests.
 
+A plain module, not a conftest.py: other platform tests import ``conftest`` by its bare name,
+which a second conftest.py in a sub-folder would shadow. Test modules import the fixture.
+
 ``seeded_platform`` (one per module and engine): a small legacy dataset is seeded on SQLite
 and migrated into fresh center databases on the engine under test by the real backfill; the
 simulated channel open API and the platform app (gateway + centers, one-process layout) are
@@ -38,8 +41,8 @@ class SeededPlatform:
         return {name: dump_database(self.settings.database(name)) for name in available_centers()}
 
 
-@pytest.fixture(scope="module", params=ENGINES)
-def seeded_platform(request, tmp_path_factory):
+@pytest.fixture(name="seeded_platform", scope="module", params=ENGINES)
+def seeded_platform_fixture(request, tmp_path_factory):
     from zhongtai.platform.app import create_app
     from zhongtai.workload.channel_api import create_app as create_channel_api
 
