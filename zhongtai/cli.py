@@ -342,6 +342,58 @@ def route_headers(
     print(" ".join(f"-H '{k}: {v}'" for k, v in headers.items()))
 
 
+@route_app.command("load")
+def route_load(
+    file: Annotated[
+        str | None, typer.Option("--file", help="Route file (default proxy.routes_file).")
+    ] = None,
+) -> None:
+    """Refresh the route definitions (keys, groups, policies) from the route file; stages stay."""
+    from zhongtai.strangler.operations import load_routes
+
+    done = load_routes(state.settings, file)
+    console.print(f"{done['source']}: {done['created']} routes created, {done['updated']} updated")
+
+
+stores_app = typer.Typer(help="The store key directory: every store identifier → its store code.")
+route_app.add_typer(stores_app, name="stores")
+
+
+@stores_app.command("refresh")
+def route_stores_refresh(
+    source: Annotated[
+        str | None,
+        typer.Option("--from", help="Store center base URL (default: the platform's one)."),
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the changes only.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for machines.")] = False,
+) -> None:
+    """Load every store's ids from the store center; running proxies follow within a second."""
+    from zhongtai.strangler.storekeys_ops import refresh_store_keys
+    from zhongtai.strangler.views import store_keys_refresh_line
+
+    result = refresh_store_keys(state.settings, source=source, dry_run=dry_run)
+    if as_json:
+        print(json.dumps(result, indent=2, ensure_ascii=False))
+    else:
+        console.print(escape(store_keys_refresh_line(result)))
+
+
+@stores_app.command("show")
+def route_stores_show(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for machines.")] = False,
+) -> None:
+    """The store key directory, and which stores each store-keyed route sends to the platform."""
+    from zhongtai.strangler.storekeys_ops import store_keys_summary
+    from zhongtai.strangler.views import store_keys_table
+
+    summary = store_keys_summary(state.settings)
+    if as_json:
+        print(json.dumps(summary, indent=2, ensure_ascii=False, default=str))
+    else:
+        console.print(store_keys_table(summary))
+
+
 @app.command()
 def status(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for machines.")] = False,

@@ -5,11 +5,17 @@
 platform when its bucket is below the canary percentage, so raising the percentage only ever
 adds keys to the platform side, and lowering it only ever moves keys back. Nothing here
 depends on process state: several proxy processes agree without talking to each other.
+
+Store-keyed routes hash the canonical store code (the proxy resolves every other store
+identifier through :mod:`zhongtai.strangler.storekeys` first), so :func:`stores_on_platform`
+answers for a whole route group which stores a canary sends to the platform — the set reverse
+sync and the cutover plan work with. This module imports only the standard library.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 
 _SCALE = float(0xFFFFFFFFFFFFFFF)  # 15 hex digits
 
@@ -28,3 +34,15 @@ def on_platform(group: str, salt: str, key: str, percent: float) -> bool:
     if percent >= 100:
         return True
     return bucket(group, salt, key) < percent
+
+
+def stores_on_platform(
+    group: str, percent: float, salt: str, store_codes: Iterable[str]
+) -> frozenset[str]:
+    """The store codes a canary at ``percent`` sends to the platform on every route of ``group``.
+
+    The proxy buckets store-keyed requests by canonical store code, so this is exactly the set
+    of stores whose traffic the proxy sends to the platform on those routes (requests whose
+    store identifier the directory does not know are bucketed by their raw value instead).
+    """
+    return frozenset(code for code in store_codes if on_platform(group, salt, code, percent))

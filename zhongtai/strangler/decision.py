@@ -67,4 +67,5 @@ class Decision:
     shadow: str | None = None
     aa: bool = False
     fell_back: bool = False
+    teach: list[tuple[str, str, str]] = field(default_factory=list)  # learn once answered
     primary: object = None  # asyncio.Future of the primary Reply, for shadows sent alongside

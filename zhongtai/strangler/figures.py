@@ -41,7 +41,9 @@ BUCKETS: tuple[float, ...] = (
     30.0,
 )
 SIDES = ("legacy", "platform")
+COUNTERS = ("compared", "mismatched", "aa_samples", "dropped", "fallbacks", "unknown_keys")
 MAX_FIELDS = 200  # per route, so a field-name explosion cannot eat memory
+MAX_UNKNOWN_EXAMPLES = 20  # per route: which unknown store identifiers were seen
 
 
 @dataclass
@@ -111,6 +113,8 @@ class RouteFigures:
     aa_samples: int = 0  # legacy-vs-legacy pairs compared
     dropped: int = 0  # shadows not sent because the shadow pool was full
     fallbacks: int = 0  # canary reads answered by legacy after the platform failed
+    unknown_keys: int = 0  # store identifiers the store key directory did not know
+    unknown_examples: dict[str, int] = field(default_factory=dict)  # "kind:value" → count
     raw_fields: dict[str, int] = field(default_factory=dict)
     noise_fields: dict[str, int] = field(default_factory=dict)
 
@@ -124,14 +128,21 @@ class RouteFigures:
             if p in target or len(target) < MAX_FIELDS:
                 target[p] = target.get(p, 0) + 1
 
+    def count_unknown(self, kind: str, value: str) -> None:
+        self.unknown_keys += 1
+        label = f"{kind}:{value}"
+        if label in self.unknown_examples or len(self.unknown_examples) < MAX_UNKNOWN_EXAMPLES:
+            self.unknown_examples[label] = self.unknown_examples.get(label, 0) + 1
+
     def merge(self, other: RouteFigures) -> None:
         for name, side in other.sides.items():
             self.sides.setdefault(name, SideFigures()).merge(side)
-        for attr in ("compared", "mismatched", "aa_samples", "dropped", "fallbacks"):
+        for attr in COUNTERS:
             setattr(self, attr, getattr(self, attr) + getattr(other, attr))
         for mine, theirs in (
             (self.raw_fields, other.raw_fields),
             (self.noise_fields, other.noise_fields),
+            (self.unknown_examples, other.unknown_examples),
         ):
             for p, n in theirs.items():
                 mine[p] = mine.get(p, 0) + n
@@ -146,6 +157,8 @@ class RouteFigures:
             "aa_samples": self.aa_samples,
             "dropped": self.dropped,
             "fallbacks": self.fallbacks,
+            "unknown_keys": self.unknown_keys,
+            "unknown_examples": dict(self.unknown_examples),
             "raw_fields": dict(self.raw_fields),
             "noise_fields": dict(self.noise_fields),
         }
@@ -154,10 +167,11 @@ class RouteFigures:
     def from_dict(cls, d: Mapping) -> RouteFigures:
         fig = cls(int(d["revision"]), str(d.get("stage", "")))
         fig.sides = {k: SideFigures.from_dict(v) for k, v in d.get("sides", {}).items()}
-        for attr in ("compared", "mismatched", "aa_samples", "dropped", "fallbacks"):
+        for attr in COUNTERS:
             setattr(fig, attr, int(d.get(attr, 0)))
         fig.raw_fields = {k: int(v) for k, v in d.get("raw_fields", {}).items()}
         fig.noise_fields = {k: int(v) for k, v in d.get("noise_fields", {}).items()}
+        fig.unknown_examples = {k: int(v) for k, v in d.get("unknown_examples", {}).items()}
         return fig
 
 

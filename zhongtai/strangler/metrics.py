@@ -2,7 +2,8 @@
 
 ``GET {proxy.metrics_path}`` (default ``/_zhongtai/metrics``) answers Prometheus text summed
 over every proxy process (the others' figures come from their snapshots in the state
-database); ``GET /_zhongtai/healthz`` says this process is up. ``/healthz`` itself is a legacy
+database); ``GET /_zhongtai/healthz`` says this process is up, with the route table and store
+key directory versions it has loaded. ``/healthz`` itself is a legacy
 route and goes through the route table like any other request.
 """
 
@@ -33,7 +34,14 @@ class Metrics:
             return
         path = flow.request.path.split("?", 1)[0]
         if path == HEALTH_PATH:
-            body = {"status": "ok", "instance": self.rt.instance, "version": self.rt.table.version}
+            keys = self.rt.store_keys
+            body = {
+                "status": "ok",
+                "instance": self.rt.instance,
+                "version": self.rt.table.version,
+                "stores_version": keys.directory.version,  # the store key directory loaded
+                "learned_orders": len(keys.orders),
+            }
             flow.response = http.Response.make(
                 200, json.dumps(body).encode(), {"content-type": "application/json"}
             )

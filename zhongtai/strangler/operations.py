@@ -16,7 +16,8 @@ from zhongtai.strangler.gates import evaluate
 from zhongtai.strangler.noise import judge_fields
 from zhongtai.strangler.records import Records
 from zhongtai.strangler.routes import Route
-from zhongtai.strangler.state import AuditRecord, StateStore, operator_name
+from zhongtai.strangler.state import AuditRecord, StateStore, operator_name, read_routes_file
+from zhongtai.strangler.storekeys_db import StoreKeyDB
 
 
 @contextmanager
@@ -51,6 +52,21 @@ def list_routes(settings: Settings) -> list[dict]:
     """Every route in match order, with its stage."""
     with open_state(settings) as (store, _):
         return [_route_dict(r) for r in store.load_table().routes]
+
+
+def load_routes(settings: Settings, path: str | None = None, who: str | None = None) -> dict:
+    """Refresh the stored route definitions from the route file; stages and history are kept.
+
+    The file is only seeded on first use, so a changed ``routes.toml`` (new keys or groups)
+    reaches an existing workspace through this.
+    """
+    source = path or settings.proxy.routes_file or None
+    doc = read_routes_file(source)
+    with open_state(settings) as (store, _):
+        created, updated = store.seed(
+            doc, who=who or operator_name(), source=str(source or "routes.toml")
+        )
+    return {"source": str(source or "routes.toml"), "created": created, "updated": updated}
 
 
 def audit_dict(record: AuditRecord) -> dict:
@@ -114,6 +130,8 @@ def _figures_dict(fig: RouteFigures | None) -> dict:
         "aa_samples": fig.aa_samples,
         "shadows_dropped": fig.dropped,
         "fallbacks": fig.fallbacks,
+        "unknown_keys": fig.unknown_keys,  # store identifiers the directory did not know
+        "unknown_examples": sorted(fig.unknown_examples, key=fig.unknown_examples.get)[::-1][:10],
         "reported_fields": [v.path for v in verdicts if v.reported][:10],
         "noisy_fields": [v.path for v in verdicts if not v.reported and v.noise_rate > 0][:10],
     }
@@ -127,6 +145,14 @@ def status(settings: Settings) -> dict:
         last = {}
         for record in store.audit(limit=500):
             last.setdefault(record.route, audit_dict(record))
+        keys_db = StoreKeyDB(store.engine)
+        directory = keys_db.load_directory()
+        store_keys = {
+            "version": directory.version,
+            "stores": len(directory.codes),
+            "aliases": len(directory.aliases),
+            "last_refresh": (keys_db.last_refresh() or {}).get("at"),
+        }
     routes = []
     for route in table.routes:
         entry = _route_dict(route)
@@ -136,7 +162,7 @@ def status(settings: Settings) -> dict:
         check = evaluate(fig or RouteFigures(route.revision), route.gates)
         entry["gate"] = {"breached": check.breached, "reasons": list(check.reasons)}
         routes.append(entry)
-    return {"version": table.version, "routes": routes}
+    return {"version": table.version, "routes": routes, "store_keys": store_keys}
 
 
 def control_headers(

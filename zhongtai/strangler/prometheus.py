@@ -67,6 +67,7 @@ def render(table: RouteTable, figures: Mapping[str, RouteFigures]) -> str:
         ("zhongtai_shadow_aa_samples_total", "aa_samples", "Legacy-vs-legacy noise samples."),
         ("zhongtai_shadow_dropped_total", "dropped", "Shadows dropped: the pool was full."),
         ("zhongtai_fallbacks_total", "fallbacks", "Canary reads answered by legacy instead."),
+        ("zhongtai_unknown_store_keys_total", "unknown_keys", "Store ids the directory lacked."),
     ):
         family(metric, "counter", text)
         for name, fig in sorted(figures.items()):

@@ -36,6 +36,8 @@ from zhongtai.strangler.router import Router
 from zhongtai.strangler.runtime import Runtime, Upstream
 from zhongtai.strangler.shadow import Shadow
 from zhongtai.strangler.state import StateStore
+from zhongtai.strangler.storekeys_db import StoreKeyDB
+from zhongtai.strangler.storekeys_sync import StoreKeySync, load_store_keys
 
 logger = logging.getLogger(__name__)
 
@@ -48,7 +50,9 @@ class ReusePortLoop(asyncio.SelectorEventLoop):
         return await super().create_server(*args, **kwargs)
 
 
-def build_addons(rt: Runtime, store: StateStore, records: Records) -> list:
+def build_addons(
+    rt: Runtime, store: StateStore, records: Records, keys_db: StoreKeyDB, last_learned: int = 0
+) -> list:
     """The strangler's addons in the order they must see each request."""
     return [
         Guard(rt),  # strip unsigned control headers, 413
@@ -56,6 +60,7 @@ def build_addons(rt: Runtime, store: StateStore, records: Records) -> list:
         Router(rt),  # route, side, fallback, 410, served-by
         Shadow(rt),  # dry-run copies, comparison, A/A
         Control(rt, store, records),  # hot reload, flushing, gates
+        StoreKeySync(rt, keys_db, last_learned),  # store key directory reload, learned orders
     ]
 
 
@@ -64,12 +69,15 @@ async def serve(settings: Settings, host: str, port: int) -> None:
     engine = create_engine(settings.database("state"))
     store, records = StateStore(engine), Records(engine)
     table = await asyncio.to_thread(store.load_table)
+    keys_db = StoreKeyDB(engine)
+    store_keys, last_learned = await asyncio.to_thread(load_store_keys, keys_db)
     rt = Runtime(
         settings=settings.proxy,
         legacy=Upstream.from_url("legacy", settings.url_for("legacy")),
         platform=Upstream.from_url("platform", settings.url_for("platform")),
         operator_key=settings.operator_key.reveal(),
         table=table,
+        store_keys=store_keys,
     )
     await rt.start()
     opts = options.Options(mode=[f"reverse:{rt.legacy.url}@{host}:{port}"])
@@ -81,7 +89,7 @@ async def serve(settings: Settings, host: str, port: int) -> None:
         next_layer.NextLayer(),
         *tls,  # only for https upstreams: it writes a CA into ~/.mitmproxy on first use
         errorcheck.ErrorCheck(),
-        *build_addons(rt, store, records),
+        *build_addons(rt, store, records, keys_db, last_learned),
     )
     # Addon options exist only once proxyserver is loaded (KeyError in Options(...) before).
     m.options.update(

@@ -4,6 +4,12 @@ A canary read chosen for the platform on a route with ``fallback`` is sent by th
 (aiohttp) so that a platform failure — refused connection, timeout or 5xx — can still be
 answered from legacy: mitmproxy cannot hand a flow to a second upstream once its own
 connection attempt failed. Every other request is forwarded by mitmproxy.
+
+Sticky keys are resolved through the store key directory (``rt.store_keys``: dict lookups,
+no I/O), so every store identifier buckets as its store code; unknown ones are counted per
+route. On routes whose keys include a channel order id, an answered request (< 400) that named
+both its store and the order teaches the proxy that order's store, for later pushes that carry
+only the order id — in every stage, so orders placed before a canary are known during it.
 """
 
 from __future__ import annotations
@@ -16,10 +22,11 @@ from mitmproxy import http
 from zhongtai.strangler import signing
 from zhongtai.strangler.decision import Decision, choose_side, plan_shadow, want_aa
 from zhongtai.strangler.guard import CONTROL, proxy_reply
-from zhongtai.strangler.keys import RequestView, extract_key
+from zhongtai.strangler.keys import RequestView, find_key, order_ids
 from zhongtai.strangler.routes import READ_METHODS
 from zhongtai.strangler.runtime import HOP_BY_HOP, Copy, Runtime, Upstream
 from zhongtai.strangler.stages import Stage
+from zhongtai.strangler.storekeys import ORDER_KINDS
 
 logger = logging.getLogger(__name__)
 DECISION = "zhongtai.decision"
@@ -60,15 +67,9 @@ class Router:
                 "it no longer serves requests: move the client to the platform API",
             )
             return
-        if route.keys and route.stage in (Stage.SHADOW, Stage.CANARY):
-            view = RequestView(
-                match.params,
-                dict(req.query.items()),
-                dict(req.headers.items()),
-                req.get_content(strict=False) or b"",
-                req.headers.get("content-type", ""),
-            )
-            dec.key = extract_key(route.keys, view)
+        learns = any(spec.kind in ORDER_KINDS for spec in route.keys)
+        if route.keys and (learns or route.stage in (Stage.SHADOW, Stage.CANARY)):
+            self._find_key(flow, dec, learns)
         control = flow.metadata.get(CONTROL, {})
         forced = control.get(signing.SIDE)
         if control.get(signing.SHADOW) == signing.DRY_RUN:
@@ -87,6 +88,24 @@ class Router:
                 point_at(flow, self.rt.platform)
         else:
             point_at(flow, self.rt.legacy)
+
+    def _find_key(self, flow: http.HTTPFlow, dec: Decision, learns: bool) -> None:
+        req, route = flow.request, dec.route
+        view = RequestView(
+            dec.params,
+            dict(req.query.items()),
+            dict(req.headers.items()),
+            req.get_content(strict=False) or b"",
+            req.headers.get("content-type", ""),
+        )
+        hit = find_key(route.keys, view, self.rt.store_keys.resolve)
+        if hit is None:
+            return
+        dec.key = hit.key
+        if not hit.known:
+            self.rt.figures(route).count_unknown(hit.spec.kind or "raw", hit.raw)
+        if learns and hit.key is not None and hit.spec.kind not in ORDER_KINDS:
+            dec.teach = [(kind, value, hit.key) for kind, value in order_ids(route.keys, view)]
 
     async def _read_with_fallback(self, flow: http.HTTPFlow, dec: Decision) -> None:
         started = time.perf_counter()
@@ -115,6 +134,9 @@ class Router:
 
     def response(self, flow: http.HTTPFlow) -> None:
         dec = flow.metadata.get(DECISION)
+        if dec is not None and dec.teach and flow.response and flow.response.status_code < 400:
+            for kind, value, key in dec.teach:
+                self.rt.store_keys.learn(kind, value, key)
         if self.rt.settings.served_by_header and flow.response is not None:
             # No decision: the guard or a proxy endpoint answered.
             flow.response.headers[signing.SERVED_BY] = dec.side if dec else "proxy"

@@ -3,6 +3,7 @@
 Built once per process, inside the running event loop, by :mod:`zhongtai.strangler.proxy`.
 The addons read ``table`` on every request; the control loop swaps it for a new one when the
 state database's version moves, which is a single attribute assignment on the loop thread.
+``store_keys`` (the store key directory) is swapped the same way by ``storekeys_sync``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from zhongtai.strangler import signing
 from zhongtai.strangler.comparison import Reply
 from zhongtai.strangler.figures import FigureBook, RouteFigures
 from zhongtai.strangler.routes import Route, RouteTable
+from zhongtai.strangler.storekeys import StoreKeys
 
 HOP_BY_HOP = frozenset(
     {
@@ -81,6 +83,7 @@ class Runtime:
     )
     book: FigureBook = field(default_factory=FigureBook)
     pending: list[dict] = field(default_factory=list)  # shadow records not yet written
+    store_keys: StoreKeys = field(default_factory=StoreKeys)  # store aliases → store code
     http: aiohttp.ClientSession | None = None
 
     def figures(self, route: Route) -> RouteFigures:

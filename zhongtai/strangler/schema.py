@@ -80,3 +80,41 @@ snapshots = sa.Table(
     sa.Column("updated_at", UtcTime, nullable=False),
     sa.Column("figures", sa.JSON, nullable=False),  # FigureBook.to_dict()
 )
+
+# The store key directory (zhongtai.strangler.storekeys): aliases replaced wholesale by each
+# `zhongtai route stores refresh`, with ``strangler_meta.stores_version`` bumped so proxies
+# reload them. No unique index on (kind, value): the refresh checks uniqueness itself, and
+# MariaDB's default collation would call 'mt_a' and 'MT_A' the same value.
+store_aliases = sa.Table(
+    "strangler_store_alias",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("value", sa.String(64), nullable=False),
+    sa.Column("store_code", sa.String(64), nullable=False),
+)
+
+store_refreshes = sa.Table(
+    "strangler_store_refresh",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("at", UtcTime, nullable=False),
+    sa.Column("who", sa.String(128), nullable=False),
+    sa.Column("source", sa.String(255), nullable=False),  # the store list's URL
+    sa.Column("stores", sa.Integer, nullable=False),
+    sa.Column("aliases", sa.JSON, nullable=False),  # count per kind
+    sa.Column("changes", sa.JSON, nullable=False),  # added, removed, moved aliases
+)
+
+# Channel order ids the proxies learned from the traffic (append-only; pruned by age).
+order_aliases = sa.Table(
+    "strangler_order_alias",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("at", UtcTime, nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("value", sa.String(64), nullable=False),
+    sa.Column("store_key", sa.String(64), nullable=False),  # what the store was bucketed by
+    sa.Column("instance", sa.String(128), nullable=False),
+    sa.Index("ix_strangler_order_alias_at", "at"),
+)

@@ -97,4 +97,57 @@ def status_table(data: dict) -> Table:
             table.add_row(
                 "", "", Text("fields: " + ", ".join(f["reported_fields"]), style="red"), *[""] * 9
             )
+        if f.get("unknown_keys"):
+            seen = ", ".join(f["unknown_examples"])
+            text = f"unknown store keys: {f['unknown_keys']} ({seen})"
+            table.add_row("", "", Text(text, style="yellow"), *[""] * 9)
+    keys = data.get("store_keys")
+    if keys:
+        table.caption = (
+            f"store key directory v{keys['version']}: {keys['stores']} stores, "
+            f"{keys['aliases']} aliases, refreshed {keys['last_refresh'] or 'never'}"
+        )
+    return table
+
+
+def store_keys_refresh_line(result: dict) -> str:
+    """One line for `zhongtai route stores refresh`."""
+    c = result["changes"]
+    aliases = ", ".join(f"{k} {n}" for k, n in result["aliases"].items())
+    what = "would load" if result["dry_run"] else f"loaded (version {result['version']})"
+    moved = f", {c['moved_count']} moved to another store" if c["moved_count"] else ""
+    return (
+        f"{what} {result['stores']} stores from {result['source']}: {aliases}; "
+        f"+{c['added']} -{c['removed']} aliases{moved}"
+    )
+
+
+def store_keys_table(summary: dict) -> Table:
+    """The directory and which stores each store-keyed route sends to the platform."""
+    refresh = summary["last_refresh"]
+    when = (
+        f"refreshed {refresh['at']} by {refresh['who']} from {refresh['source']}"
+        if refresh
+        else "never refreshed: zhongtai route stores refresh"
+    )
+    aliases = ", ".join(f"{k} {n}" for k, n in summary["aliases"].items())
+    table = Table(  # Text, not markup: a URL may hold brackets
+        title=Text(
+            f"store key directory v{summary['version']}: {summary['stores']} stores "
+            f"({aliases}); {summary['learned_orders']} learned channel orders; {when}"
+        )
+    )
+    for col in ("route", "group", "stage", "stores on the platform", "store codes"):
+        table.add_column(col, overflow="fold")
+    for r in summary["routes"]:
+        more = " …" if r["stores_on_platform"] > len(r["codes"]) else ""
+        table.add_row(
+            r["route"],
+            r["group"],
+            r["stage"],
+            f"{r['stores_on_platform']} / {r['stores']}",
+            " ".join(r["codes"]) + more,
+        )
+    if not summary["routes"]:
+        table.caption = "no store-keyed route is past shadow: every store is on legacy"
     return table

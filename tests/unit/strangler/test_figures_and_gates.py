@@ -97,6 +97,7 @@ def test_prometheus_text_carries_every_family_with_labels():
     fig = book.route("mp.order", 4)
     fig.sides["platform"].observe(0.02, error=True)
     fig.dropped = 2
+    fig.count_unknown("meituan_poi", "mt_x")
     text = render(table, {"mp.order": fig})
     assert 'zhongtai_route_stage{route="mp.order",stage="canary"} 1' in text
     assert 'zhongtai_route_canary_percent{route="mp.order"} 25' in text
@@ -104,4 +105,5 @@ def test_prometheus_text_carries_every_family_with_labels():
     bucket = 'zhongtai_request_duration_seconds_bucket{route="mp.order",side="platform",'
     assert bucket + 'revision="4",le="+Inf"} 1' in text
     assert 'zhongtai_shadow_dropped_total{route="mp.order",revision="4"} 2' in text
-    assert text.count("# TYPE") == 10 and text.endswith("\n")
+    assert 'zhongtai_unknown_store_keys_total{route="mp.order",revision="4"} 1' in text
+    assert text.count("# TYPE") == 11 and text.endswith("\n")
