@@ -563,6 +563,9 @@ def compare_data(
     settle: Annotated[
         float, typer.Option(min=0, help="Seconds to wait before re-reading differences.")
     ] = 1.0,
+    workers: Annotated[
+        int, typer.Option(min=1, help="Processes walking key-range partitions of a mapping.")
+    ] = 1,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Compare center tables with their legacy rows (through the mappings); exit 1 on a
@@ -571,7 +574,9 @@ def compare_data(
     from zhongtai.compare.render_terminal import data_view
     from zhongtai.compare.run import Options
 
-    options = Options(chunk_size=chunk, money_tolerance=tolerance_fen, settle_seconds=settle)
+    options = Options(
+        chunk_size=chunk, money_tolerance=tolerance_fen, settle_seconds=settle, workers=workers
+    )
     with err_console.status("comparing…", spinner="dots") if not as_json else _quiet():
         parity = run_compare(state.settings, mappings or [], options=options)
     if as_json:

@@ -50,7 +50,10 @@ def compare_data(
                 contributors.append(c.mapping)
     endpoints = open_endpoints(settings, contributors, dry_run=True)
     try:
-        parity = DataRun(endpoints.legacy, endpoints.centers, units, options, events).run()
+        urls = {name: settings.database(name) for name in ("legacy", *endpoints.centers)}
+        parity = DataRun(
+            endpoints.legacy, endpoints.centers, units, options, events, urls=urls
+        ).run()
     finally:
         endpoints.dispose()
     if record:

@@ -113,21 +113,25 @@ class LegacySide:
         shapes: MappingABC[str, RowShape],
         owners: MappingABC[str, str | None],
         chunk_size: int,
+        *,
+        after: int | None = None,
+        upto: int | None = None,
     ) -> Iterator[Chunk]:
-        """Chunks of ``chunk_size`` source rows in key order, then an empty tail chunk.
+        """Chunks of ``chunk_size`` source rows with ``after < key <= upto`` in key order,
+        then an empty tail chunk up to ``upto``.
 
-        The first chunk's range is open below and the tail's open above, so the ranges cover
-        every key a platform row could hold. ``owners`` names, per target, the column whose
-        value must fall inside the chunk (ranged units).
+        ``None`` leaves an end open, so with the defaults the ranges cover every key a
+        platform row could hold (a partition of a parallel walk passes its own bounds).
+        ``owners`` names, per target, the column whose value must fall inside the chunk.
         """
         ctx = self.context()
         key = self.mapping.key
-        last: Any = None
+        last: Any = after
         with self.engine.connect() as conn:
             while True:
-                after = last if last is not None else _before_everything(conn, self.mapping)
+                start = last if last is not None else _before_everything(conn, self.mapping)
                 records = source.read_chunk(
-                    conn, self.mapping, ctx, after=after, upto=None, limit=chunk_size
+                    conn, self.mapping, ctx, after=start, upto=upto, limit=chunk_size
                 )
                 conn.rollback()  # no long-lived snapshot on a legacy that still takes writes
                 if not records:
@@ -137,7 +141,8 @@ class LegacySide:
                 self._map(self.mapping, records, shapes, chunk, owners)
                 yield chunk
                 last = end
-        yield _chunk(KeyRange(last, None), shapes)
+        if upto is None or last is None or last < upto:
+            yield _chunk(KeyRange(last, upto), shapes)
 
     def rows(self, target: str, shape: RowShape, rng: KeyRange, owner: str | None) -> Chunk:
         """Every source row in ``rng`` mapped to ``target``'s rows (for drill-down and rechecks)."""
@@ -180,6 +185,8 @@ class LegacySide:
             outside = sa.not_(sa.func.coalesce(form.guard(table, d), sa.false()))
             return outside if m.where is None else sa.and_(outside, m.where(table))
 
+        if isinstance(guard, sa.sql.elements.True_):
+            return sql_part, _chunk(rng, {})  # the form covers every row: no Python part
         remainder = dataclasses.replace(m, where=rest)
         shape = unit.shape
         chunk = self._rows_of(

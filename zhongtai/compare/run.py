@@ -57,12 +57,13 @@ class Options:
     recheck: bool = True
     settle_seconds: float = 0.0
     max_rechecks: int = 200  # segments read again per unit at most
+    workers: int = 1  # processes walking key-range partitions of a mapping (Python path)
     sample: int = 20  # differences kept per kind and unit for the report
 
     def check(self) -> None:
         from zhongtai.errors import ConfigError
 
-        for name in ("chunk_size", "segment_rows", "download_rows", "sample"):
+        for name in ("chunk_size", "segment_rows", "download_rows", "sample", "workers"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
         if self.bisect_factor < 2:
@@ -126,8 +127,10 @@ class DataRun:
         units: Sequence[Unit],
         options: Options,
         events: Events | None = None,
+        urls: dict[str, str] | None = None,
     ) -> None:
         self.legacy_engine, self.units, self.options = legacy, list(units), options
+        self.urls = urls  # legacy + center URLs, for worker processes (options.workers > 1)
         self.events = events or (lambda kind, data: None)
         self.dialect = legacy.dialect.name
         self.platform = {u.name: PlatformSide(centers[u.center], u) for u in self.units}
@@ -264,7 +267,57 @@ class DataRun:
                 if all(c.mapping is not m for m in mappings):
                     mappings.append(c.mapping)
         for mapping in mappings:
-            self._walk(mapping)
+            ranged, bucketed = self._fed_by(mapping)
+            if self.options.workers > 1 and self.urls and ranged and not bucketed:
+                self._parallel_walk(mapping, ranged)
+            else:
+                self._walk(mapping)
+
+    def _parallel_walk(self, mapping: Mapping, ranged: list[Unit]) -> None:
+        """Walk key-range partitions of ``mapping`` in worker processes and merge them."""
+        from zhongtai.compare import workers
+
+        started = time.perf_counter()
+        lo, hi, _ = self.side(mapping).bounds()
+        parts = workers.partitions(lo, hi, self.options.workers)
+        results = workers.run_parallel(
+            self.urls, mapping, [u.name for u in ranged], self.options, parts
+        )
+        for result in results:
+            for name, (part, pending, other) in result.units.items():
+                self._merge(self.tallies[name], part, pending, other)
+            self._merge_outcome(result.outcome)
+        spent = time.perf_counter() - started
+        for unit in ranged:
+            self.tallies[unit.name].result.seconds += spent / len(ranged)
+        self.events("progress", {"mapping": mapping.name, "parallel": len(parts)})
+
+    def _merge(self, tally: _Tally, part: UnitResult, pending, other) -> None:
+        res = tally.result
+        res.legacy_hash, res.platform_hash, res.why_python = (
+            part.legacy_hash,
+            part.platform_hash,
+            part.why_python,
+        )
+        for attr in ("legacy_rows", "platform_rows", "segments", "mismatched_segments"):
+            setattr(res, attr, getattr(res, attr) + getattr(part, attr))
+        for kind, n in part.counts.items():
+            res.counts[kind] += n
+        res.notes.extend(part.notes)
+        for rng, diffs in pending:
+            if len(tally.pending) < self.options.max_rechecks:
+                tally.pending.append((rng, diffs))
+            else:
+                tally.other.extend(diffs[: self.options.sample])
+        tally.other.extend(other)
+
+    def _merge_outcome(self, part: MappingOutcome) -> None:
+        mine = self.outcomes[part.name]
+        mine.rows_read += part.rows_read
+        for reason, n in part.quarantined.items():
+            mine.quarantined[reason] = mine.quarantined.get(reason, 0) + n
+        for reason, text in part.examples.items():
+            mine.examples.setdefault(reason, text)
 
     def _fed_by(self, mapping: Mapping) -> tuple[list[Unit], list[Unit]]:
         ranged, bucketed = [], []
@@ -286,7 +339,7 @@ class DataRun:
             self.bucket_counts[unit.name] = max(16, min(4096, estimate // 1000))
         return self.bucket_counts[unit.name]
 
-    def _walk(self, mapping: Mapping) -> None:
+    def _walk(self, mapping: Mapping, after: int | None = None, upto: int | None = None) -> None:
         ranged, bucketed = self._fed_by(mapping)
         legacy = self.side(mapping)
         for unit in ranged:
@@ -298,7 +351,8 @@ class DataRun:
         owners = {u.table.name: u.segment_column for u in ranged}
         started = time.perf_counter()
         pending = None
-        for chunk in legacy.walk(shapes, owners, self.options.chunk_size):
+        chunks = legacy.walk(shapes, owners, self.options.chunk_size, after=after, upto=upto)
+        for chunk in chunks:
             self._quarantine(mapping.name, chunk)
             futures = {
                 u.name: self.pool.submit(self.platform[u.name].checksum, chunk.range)

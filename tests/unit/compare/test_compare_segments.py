@@ -50,3 +50,13 @@ def test_narrowing_returns_new_unchecked_segments_inside_the_parent():
         seg.narrow(60, 70)
     same = Segment("t", KeyRange(0, 1)).with_checksums(Checksum(1, 9), Checksum(1, 9))
     assert same.matches
+
+
+def test_worker_partitions_cover_every_key_with_open_outer_ends():
+    from zhongtai.compare.workers import partitions
+
+    assert partitions(1, 100, 1) == [(None, None)]
+    assert partitions(None, None, 4) == [(None, None)]
+    parts = partitions(1, 100, 3)
+    assert parts == [(None, 34), (34, 68), (68, None)]
+    assert partitions(5, 6, 8) == [(None, 5), (5, None)]
