@@ -314,7 +314,7 @@ def test_unknown_store_order_and_wrong_store(legacy):
 
 
 def test_oversized_bodies_get_413_with_or_without_content_length(legacy):
-    from conftest import MAX_BODY
+    from tests.integration.legacy.conftest import MAX_BODY
 
     before = snapshot(legacy.engine)
     big = meituan_new(platform_order_id(), caution="辣" * MAX_BODY)

@@ -9,8 +9,14 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from conftest import FIXED_NOW, ThreadedServer, dump_database, settings_for, sqlite_file_bytes
 
+from tests.integration.platform.platform_support import (
+    FIXED_NOW,
+    ThreadedServer,
+    dump_database,
+    settings_for,
+    sqlite_file_bytes,
+)
 from zhongtai.platform.http import create_center_app
 from zhongtai.platform.ids import PLATFORM_ID_BASE
 from zhongtai.platform.migrations import upgrade_center

@@ -4,7 +4,8 @@ byte-for-byte what they were, while every response is the one a real call would 
 from __future__ import annotations
 
 import httpx
-from conftest import dump_database, sqlite_file_bytes
+
+from tests.integration.platform.platform_support import dump_database, sqlite_file_bytes
 
 DRY = {"X-Zhongtai-Shadow": "dry-run"}
 ORDER = {

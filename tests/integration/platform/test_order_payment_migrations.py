@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 from alembic import command
-from conftest import settings_for
 
+from tests.integration.platform.platform_support import settings_for
 from zhongtai.db import create_engine
 from zhongtai.platform.center import load_center
 from zhongtai.platform.migrations import alembic_config, upgrade_center

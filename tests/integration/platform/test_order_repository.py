@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from conftest import settings_for
 
+from tests.integration.platform.platform_support import settings_for
 from zhongtai.db import create_engine
 from zhongtai.platform.errors import Conflict
 from zhongtai.platform.migrations import upgrade_center

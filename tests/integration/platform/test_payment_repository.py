@@ -6,8 +6,8 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from conftest import settings_for
 
+from tests.integration.platform.platform_support import settings_for
 from zhongtai.db import create_engine
 from zhongtai.platform.errors import Conflict
 from zhongtai.platform.migrations import upgrade_center
