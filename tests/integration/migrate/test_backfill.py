@@ -108,7 +108,6 @@ def test_resume_continues_from_checkpoints_and_skips_finished_mappings(migrate_e
         "products": "done",
         "skus": "done",
         "store_prices": "done",
-        "store_menu_gaps": "done",
     }
     report = backfill(migrate_env.settings, ["skus"], resume=True)
     assert [(o.name, o.status) for o in report.outcomes] == [("skus", "already done")]

@@ -11,6 +11,7 @@ from zhongtai.migrate.mapping import Membership, Quarantine, Record
 from zhongtai.migrate.mappings import all_mappings
 from zhongtai.migrate.mappings.catalog import Catalog
 from zhongtai.migrate.mappings.people import People
+from zhongtai.platform.gateway.legacy_format import legacy_amounts
 from zhongtai.platform.order import rows as order_rows
 
 MAPPINGS = all_mappings()
@@ -229,6 +230,30 @@ def test_order_inverse_restores_the_legacy_fields():
         assert legacy[name] == record.row[name], name
     assert [i["price"] for i in back["t_order_item"]] == [19.0, -1.0]
     assert [a["act_type"] for a in back["t_order_activity"]] == ["reduce"]
+
+
+def test_legacy_figures_the_center_rows_cannot_show_are_kept_and_restored():
+    # Legacy counted the −1 yuan gift line in original_amount and stated a discount that is
+    # not the sum of its activities (4.0); the center's rows derive 45.00 and 4.00.
+    record = _order_record(
+        original_amount=44.0, discount_amount=4.5, merchant_subsidy=3.0, platform_subsidy=1.0
+    )
+    out = MAPPINGS["orders"].apply(record)
+    (o,) = out["orders"]
+    assert o["channel_ext"]["legacy_amounts"] == {"original_amount": 4400, "discount_amount": 450}
+    view = {**o, "items": out["order_items"], "discounts": out["order_discounts"]}
+    shown = legacy_amounts(view)
+    for name in ("original_amount", "total_amount", "shipping_fee", "package_fee",
+                 "discount_amount", "merchant_subsidy", "platform_subsidy"):  # fmt: skip
+        assert shown[name] == record.row[name], name
+    back = MAPPINGS["orders"].inverse(out)["t_order"][0]
+    assert (back["original_amount"], back["discount_amount"]) == (44.0, 4.5)
+    # Figures that agree are not repeated.
+    plain = MAPPINGS["orders"].apply(
+        _order_record(original_amount=44.0, discount_amount=4.0, merchant_subsidy=3.0,
+                      platform_subsidy=1.0)
+    )  # fmt: skip
+    assert plain["orders"][0]["channel_ext"]["legacy_amounts"] == {"original_amount": 4400}
 
 
 def test_orders_quarantine_repushes_and_bad_values():

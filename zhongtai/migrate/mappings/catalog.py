@@ -9,7 +9,9 @@ once, for the whole table, and every chunk, worker and resume sees the same answ
 * **Category names.** ``t_product.category_name`` is denormalised and sometimes stale; the
   category's name is the one most of its products carry (ties: the newest product's).
 * **SKUs by code.** Per ``sku_code`` the survivor is the live row, else the newest. A SKU whose
-  product did not survive is moved to the surviving product of its ERP code.
+  product did not survive is moved to the surviving product of its ERP code; when that product
+  was soft-deleted the SKU is *hidden* (migrated deleted): the legacy menu never showed it,
+  and under the live twin it would appear on every menu.
 * **Channel codes.** A channel code pair (channel, food code, sku id) belongs to the lowest
   live SKU that carries it; later claimants are quarantined (``duplicate_channel_code``).
 """
@@ -60,7 +62,7 @@ class Catalog:
     sku_spu: dict[int, int] = field(default_factory=dict)  # sku id → surviving product id
     sku_codes: dict[int, str] = field(default_factory=dict)  # every SKU id → its code
     code_owner: dict[str, int] = field(default_factory=dict)  # mapping key → sku id
-    live_skus: tuple[int, ...] = ()
+    hidden_skus: set[int] = field(default_factory=set)  # live SKUs of a deleted twin product
 
     def product_of_sku(self, sku_id: int) -> int | None:
         return self.sku_spu.get(sku_id)
@@ -95,12 +97,15 @@ def build_catalog(conn: sa.Connection) -> Catalog:
         ).order_by(p.id)
     ).all()  # fmt: skip
     best: dict[tuple, tuple] = {}
+    deleted_products = set()
     names: dict[int, Counter] = {}
     newest_name: dict[int, str] = {}
     for pid, brand, erp, cid, cname, deleted, created, updated in products:
         key = (brand, clean_code(erp))
         cat.product_key[pid] = key
         cat.product_times[pid] = (created, updated)
+        if deleted:
+            deleted_products.add(pid)
         if key not in best or _rank(deleted, pid) < best[key]:
             best[key] = _rank(deleted, pid)
             cat.product_survivor[key] = pid
@@ -123,7 +128,6 @@ def build_catalog(conn: sa.Connection) -> Catalog:
         if code not in best_sku or _rank(row["is_deleted"], row["id"]) < best_sku[code]:
             best_sku[code] = _rank(row["is_deleted"], row["id"])
             sku_survivor[code] = row["id"]
-    live = []
     for row in skus:
         sid, code = row["id"], clean_code(row["sku_code"]) or ""
         key = cat.product_key.get(row["product_id"])
@@ -135,11 +139,12 @@ def build_catalog(conn: sa.Connection) -> Catalog:
             continue
         cat.sku_fate[sid] = None
         cat.sku_spu[sid] = cat.product_survivor[key]
+        moved = cat.sku_spu[sid] != row["product_id"]
+        if moved and row["product_id"] in deleted_products and not row["is_deleted"]:
+            cat.hidden_skus.add(sid)
         if not row["is_deleted"]:
-            live.append(sid)
             for channel, food, channel_sku in sku_channel_codes(row):
                 cat.code_owner.setdefault(mapping_key(channel, None, food, channel_sku), sid)
-    cat.live_skus = tuple(live)
     return cat
 
 

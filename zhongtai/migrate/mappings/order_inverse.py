@@ -1,8 +1,9 @@
 """The inverse of the ``orders`` mapping: order center rows → legacy t_order rows (pure).
 
 Reverse sync writes what this returns for the stores already on the platform. Amounts go
-back to float yuan; the ROUNDING and GIFT lines the forward direction added are folded back
-(they do not exist in legacy); the POS fields come from the ``POS`` external ref; legacy
+back to float yuan, as the gateway renders them (the platform-only ROUNDING, GIFT and
+ADJUSTMENT lines folded back, the stated figures of ``channel_ext.legacy_amounts`` where the
+order kept them); the POS fields come from the ``POS`` external ref; legacy
 status ints from :func:`~zhongtai.migrate.statuses.legacy_order_status`.
 """
 
@@ -18,7 +19,11 @@ from zhongtai.migrate.transforms import (
     utc_to_local,
     utc_to_unix,
 )
-from zhongtai.platform.order.money import ROUNDING
+from zhongtai.platform.gateway.legacy_format import (
+    LEGACY_AMOUNTS,
+    PLATFORM_ONLY_DISCOUNTS,
+    derived_amounts,
+)
 
 ORDER_TYPE_CODES = {"DELIVERY": 1, "PICKUP": 2, "DINE_IN": 3}
 
@@ -29,14 +34,20 @@ _KIND_TYPES = {v: k for k, v in parts.KINDS.items()}
 def order_inverse(rows: Mapped) -> Mapped:
     """Order center rows → t_order (+ items, activities) fields, as the legacy app writes them.
 
-    Amounts go back to float yuan; the ROUNDING and GIFT lines the forward direction added
-    are folded back (they do not exist in legacy). The POS fields come from the ``POS``
+    Amounts go back to float yuan exactly as the gateway shows them to legacy clients
+    (:func:`~zhongtai.platform.gateway.legacy_format.derived_amounts`, overridden by the
+    stated figures in ``channel_ext.legacy_amounts``); platform-only discount lines are
+    folded back (they do not exist in legacy). The POS fields come from the ``POS``
     external ref. Status log rows are not rebuilt: reverse sync appends its own.
     """
     (o,) = rows["orders"]
     status, refund = legacy_order_status(o["main_status"], o["refund_status"], o["sub_status"])
     customer, store, ext = o["customer_snapshot"], o["store_snapshot"], o["channel_ext"]
-    real = [d for d in rows.get("order_discounts", []) if d["kind"] not in (ROUNDING, parts.GIFT)]
+    discounts = rows.get("order_discounts", [])
+    real = [d for d in discounts if d["kind"] not in PLATFORM_ONLY_DISCOUNTS]
+    stated = ext.get(LEGACY_AMOUNTS) or {}
+    figures = derived_amounts(rows.get("order_items", []), discounts, o)
+    money = {name: fen_to_yuan(stated.get(name, fen)) for name, fen in figures.items()}
     pos = next((r for r in rows.get("external_refs", []) if r["system"] == "POS"), None)
     order_fields = {
         "id": o["legacy_id"] or o["id"],
@@ -59,15 +70,9 @@ def order_inverse(rows: Mapped) -> Mapped:
         "channel_status": ext.get("channel_status"),
         "pay_status": 2 if refund == 5 else 1 if o["paid_at"] is not None else 0,
         "refund_status": refund,
-        "original_amount": fen_to_yuan(o["goods_amount"] + o["package_fee"] + o["delivery_fee"]),
-        "total_amount": fen_to_yuan(o["paid_amount"]),
-        "shipping_fee": fen_to_yuan(o["delivery_fee"]),
-        "package_fee": fen_to_yuan(o["package_fee"]),
-        "discount_amount": fen_to_yuan(sum(d["amount"] for d in real)),
-        "merchant_subsidy": fen_to_yuan(sum(d["merchant_part"] for d in real)),
-        "platform_subsidy": fen_to_yuan(sum(d["platform_part"] for d in real)),
+        **money,
         "hongbao": fen_to_yuan(ext.get("hongbao")),
-        "service_fee": o["service_fee"],
+        "service_fee": stated.get("service_fee", o["service_fee"]),
         "income": o["merchant_income"],
         "pay_type": ext.get("pay_type"),
         "remark": o["remark"],

@@ -13,6 +13,13 @@ one the center recorded. Targets: ``orders``, ``order_items``, ``order_discounts
   between the stated total and lines + fees − discounts (up to the center's limit) is
   recorded as a ``ROUNDING`` discount so ``paid_amount`` equals the legacy total exactly; a
   larger gap quarantines the order (``money_not_conserved``).
+* Legacy-visible figures: the gateway renders ``original_amount``, ``discount_amount``,
+  subsidies etc. from the center's rows, leaving out the platform-only discount lines
+  (``ROUNDING``, ``GIFT``; :func:`~zhongtai.platform.gateway.legacy_format.derived_amounts`).
+  Where a stated ``t_order`` figure differs from that (a negative gift line counted in
+  ``original_amount``, a ``discount_amount`` that is not the sum of its activities), the
+  stated fen go into ``channel_ext.legacy_amounts`` — as the gateway does for pushed orders —
+  so every figure legacy showed is reproduced exactly.
 * Status: ``order_status`` (transforms) with the status before a refund read from the log;
   ``refunded_amount`` = the sum of successful t_refund rows.
 * Snapshots (the shape gateway code can rely on):
@@ -61,6 +68,7 @@ from zhongtai.migrate.transforms import (
     yuan_to_fen,
 )
 from zhongtai.platform.errors import CenterError
+from zhongtai.platform.gateway.legacy_format import LEGACY_AMOUNTS, derived_amounts
 from zhongtai.platform.order import rows as order_rows
 from zhongtai.platform.order import tables as ot
 from zhongtai.platform.order.lines import Discount, check_discounts, check_items
@@ -158,6 +166,16 @@ def _amounts(row, lines, found: list[Discount]):
     )
 
 
+def _stated_overrides(row, items: list[dict], discounts: list[dict], header: dict) -> dict:
+    """The legacy figures (fen) the gateway would not derive from the center's rows."""
+    derived = derived_amounts(items, discounts, header)
+    return {
+        name: stated
+        for name, value in derived.items()
+        if (stated := yuan_to_fen(row[name])) != value
+    }
+
+
 def order(record: Record) -> Mapped | Quarantine:
     row = record.row
     oid = row["id"]
@@ -241,10 +259,14 @@ def order(record: Record) -> Mapped | Quarantine:
         "legacy_id": oid,
         "version": row["version"] or 0,
     }
+    item_rows, discount_rows = parts.item_rows(oid, lines), parts.discount_rows(oid, found)
+    stated = _stated_overrides(row, item_rows, discount_rows, header)
+    if stated:
+        header["channel_ext"][LEGACY_AMOUNTS] = stated
     return {
         "orders": [header],
-        "order_items": parts.item_rows(oid, lines),
-        "order_discounts": parts.discount_rows(oid, found),
+        "order_items": item_rows,
+        "order_discounts": discount_rows,
         "order_status_history": parts.history_rows(oid, logs, order_type),
         "external_refs": [parts.pos_ref_row(oid, row, updated)],
     }

@@ -8,22 +8,22 @@ Mappings (in order):
                     Soft-deleted duplicates of an ERP code are quarantined.
 ``skus``            t_product_sku → ``sku`` (price DOUBLE yuan → ``list_price`` fen) +
                     ``channel_sku_mapping`` rows from the inlined Meituan/Eleme codes
-                    (brand-wide, live SKUs only).
+                    (brand-wide, live SKUs only). A live SKU of a soft-deleted twin product
+                    migrates deleted (the legacy menu hid it; see :mod:`.catalog`).
 ``store_prices``    t_store_product → ``store_sku_price`` (override price yuan → fen, NULL
                     kept = list price; ``sold_out``). ``stock`` belongs to an inventory center
                     and is not migrated.
-``store_menu_gaps`` t_store → ``store_sku_price`` rows with ``on_sale = false`` for each live
-                    SKU a live store does not list in t_store_product: legacy menus show only
-                    listed SKUs, while the product center sells a SKU everywhere unless told
-                    otherwise.
+
+Unlisted SKUs need no rows: the legacy menu (:mod:`zhongtai.legacy.catalog`, an OUTER JOIN)
+sells a SKU without a ``t_store_product`` row in every store at the SKU price, and the product
+center does the same for a SKU without a ``store_sku_price`` row (``on_sale`` defaults to
+true). A test holds every store's migrated menu equal to its legacy menu.
 """
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-
-from zhongtai.legacy.schema import t_product, t_product_sku, t_store, t_store_product
-from zhongtai.migrate.mapping import Lookup, Mapped, Mapping, Quarantine, Record, Target
+from zhongtai.legacy.schema import t_product, t_product_sku, t_store_product
+from zhongtai.migrate.mapping import Mapped, Mapping, Quarantine, Record, Target
 from zhongtai.migrate.mappings._common import UNKNOWN_TIME, first_time, text
 from zhongtai.migrate.mappings.catalog import CATALOG, mapping_key, sku_channel_codes
 from zhongtai.migrate.transforms import (
@@ -150,7 +150,9 @@ def sku(record: Record) -> Mapped | Quarantine:
                 "box_price": yuan_to_fen(row["box_price"]) or 0,
                 "created_at": created,
                 "updated_at": updated,
-                "deleted_at": deleted_at_from(row["is_deleted"], at=updated),
+                "deleted_at": deleted_at_from(
+                    row["is_deleted"], sid in cat.hidden_skus, at=updated
+                ),
             }
         ],
         "channel_sku_mapping": mappings,
@@ -206,38 +208,6 @@ def store_price_inverse(rows: Mapped) -> Mapped:
     return {"t_store_product": [fields]}
 
 
-def menu_gaps(record: Record) -> Mapped:
-    row, cat = record.row, record.lookups[CATALOG.name]
-    listed = record.lookups[LISTED.name].get(row["id"], frozenset())
-    if row["is_deleted"] or row["status"] == -1:
-        return {"store_sku_price": []}
-    at = first_time(row["update_time"], row["create_time"])
-    rows = [
-        {
-            "store_id": row["id"],
-            "sku_id": sid,
-            "price": None,
-            "on_sale": False,
-            "sold_out": False,
-            "updated_at": at,
-        }
-        for sid in cat.live_skus
-        if sid not in listed
-    ]
-    return {"store_sku_price": rows}
-
-
-def _listed(conn: sa.Connection) -> dict[int, frozenset[int]]:
-    """store id → the SKU ids its t_store_product rows list."""
-    c = t_store_product.c
-    listed: dict[int, set[int]] = {}
-    for store_id, sku_id in conn.execute(sa.select(c.store_id, c.sku_id)):
-        listed.setdefault(store_id, set()).add(sku_id)
-    return {k: frozenset(v) for k, v in listed.items()}
-
-
-LISTED = Lookup("store_listed_skus", _listed)
-
 PRODUCTS = Mapping(
     name="products",
     source=t_product,
@@ -273,15 +243,5 @@ STORE_PRICES = Mapping(
     depends_on=("skus",),
     description="t_store_product → store_sku_price (override price, sold out)",
 )
-STORE_MENU_GAPS = Mapping(
-    name="store_menu_gaps",
-    source=t_store,
-    center="product",
-    targets=(Target(pt.store_sku_price, key=("store_id", "sku_id")),),
-    transform=menu_gaps,
-    uses=(CATALOG, LISTED),
-    depends_on=("skus", "store_prices"),
-    description="SKUs a store does not list → store_sku_price on_sale=false",
-)
 
-MAPPINGS = (PRODUCTS, SKUS, STORE_PRICES, STORE_MENU_GAPS)
+MAPPINGS = (PRODUCTS, SKUS, STORE_PRICES)
