@@ -12,9 +12,9 @@ segments are done, unequal ones are drilled into and their rows handed to the di
 * **Bucketed units** sum row hashes per key-hash bucket on both sides, then read again only
   the rows of mismatched buckets.
 
-Differences of ranged units are read again once at the end (after ``settle_seconds``): those
-that went away are reported as ``changed`` — a row that changed during the comparison (legacy
-written, sync not yet applied) rather than a real difference.
+Differences are read again once at the end (after ``settle_seconds``; a ranged unit's segment,
+a bucketed unit's buckets): those that went away are reported as ``changed`` — a row that
+changed during the comparison (legacy written, sync not yet applied), not a real difference.
 """
 
 from __future__ import annotations
@@ -140,6 +140,8 @@ class DataRun:
         self.outcomes: dict[str, MappingOutcome] = {}
         self.bucket_counts: dict[str, int] = {}
         self.bucket_seen: dict[str, dict[int, int]] = {}  # hash(key) → row hash, per unit
+        self.bucket_wanted: dict[str, set[int]] = {}  # mismatched buckets per unit
+        self.bucket_found: dict[str, list[Difference]] = {}  # their differences, first pass
         self.legacy_buckets: dict[str, dict[int, Checksum]] = {u.name: {} for u in self.units}
         self.pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="zt-compare")
 
@@ -441,10 +443,11 @@ class DataRun:
             if bad:
                 wanted[unit.name] = bad
             self._time(unit, started)
-        if wanted:
-            self._bucket_rows(wanted)
+        self.bucket_wanted = wanted
+        self.bucket_found = self._bucket_rows(wanted) if wanted else {}
 
-    def _bucket_rows(self, wanted: dict[str, set[int]]) -> None:
+    def _bucket_rows(self, wanted: dict[str, set[int]]) -> dict[str, list[Difference]]:
+        """The differences in the ``wanted`` buckets of each unit (one legacy walk each)."""
         units = [u for u in self.units if u.name in wanted]
         collected: dict[str, list[tuple]] = {u.name: [] for u in units}
         mappings: list[Mapping] = []
@@ -463,25 +466,27 @@ class DataRun:
                         for v in chunk.rows[unit.table.name]
                         if key_bucket(unit.shape.key_text(v), buckets) in keep
                     )
+        found = {}
         for unit in units:
             prows = self.platform[unit.name].bucket_rows(self._buckets_of(unit), wanted[unit.name])
             # Alike re-emissions are one row.
             mine = list(dict.fromkeys(_project(unit, collected[unit.name])))
-            diffs = diff_rows(mine, _project(unit, prows), unit.spec)
-            self.tallies[unit.name].add(KeyRange(None, None), diffs, recheckable=False)
+            found[unit.name] = diff_rows(mine, _project(unit, prows), unit.spec)
+        return found
 
     # -- recheck ---------------------------------------------------------------------------------
 
     def _recheck(self) -> None:
         todo = {name: t.pending for name, t in self.tallies.items() if t.pending}
-        if not todo:
-            return
-        self.events(
-            "recheck",
-            {"units": {n: [r.as_dict() for r, _ in p] for n, p in todo.items()}},
-        )
-        if self.options.settle_seconds > 0:
-            time.sleep(self.options.settle_seconds)
+        buckets = {n: self.bucket_wanted[n] for n, d in self.bucket_found.items() if d}
+        if not self.options.recheck:
+            buckets = {}
+        if todo or buckets:
+            ranges = {n: [r.as_dict() for r, _ in p] for n, p in todo.items()}
+            ranges.update({n: [{"buckets": sorted(b)}] for n, b in buckets.items()})
+            self.events("recheck", {"units": ranges})
+            if self.options.settle_seconds > 0:
+                time.sleep(self.options.settle_seconds)
         for unit in self.units:
             tally = self.tallies[unit.name]
             if not tally.pending:
@@ -499,6 +504,13 @@ class DataRun:
                 tally.result.rechecked_segments += 1
             tally.pending = fresh
             self._time(unit, started)
+        again = self._bucket_rows(buckets) if buckets else {}
+        for name, old in self.bucket_found.items():
+            diffs = old
+            if name in again:
+                diffs = _unchanged_away(old, again[name]) + again[name]
+                self.tallies[name].result.rechecked_segments += len(buckets[name])
+            self.tallies[name].add(KeyRange(None, None), diffs, recheckable=False)
 
 
 def compare_engines(

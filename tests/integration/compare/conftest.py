@@ -55,7 +55,7 @@ def build_pair(make_db, tmp_path, legacy_engine: str, target_engine: str, orders
 
 @pytest.fixture(params=PAIRS, ids=["->".join(p) for p in PAIRS])
 def pair(request, make_db, tmp_path) -> Pair:
-    return build_pair(make_db, tmp_path, *request.param, orders=300)
+    return build_pair(make_db, tmp_path, *request.param, orders=200)
 
 
 def one(rows: list[dict]) -> dict:

@@ -75,10 +75,13 @@ def sqlite_pair(make_db, tmp_path) -> Pair:
 
 def test_compare_commands_exit_codes_and_json(sqlite_pair, tmp_path):
     pair = sqlite_pair
-    clean = zhongtai(pair, "compare", "data", "payments", "orders", "--json", cwd=tmp_path)
+    clean = zhongtai(pair, "compare", "data", "payments", "refunds", "--json", cwd=tmp_path)
     assert clean.returncode == 0, clean.stderr
     data = json.loads(clean.stdout)
-    assert data["ok"] and {u["name"] for u in data["units"]} >= {"payment.payments", "order.orders"}
+    assert data["ok"] and {u["name"] for u in data["units"]} >= {
+        "payment.payments",
+        "payment.refunds",
+    }
     pair.run("payment", sa.update(pt.payments).where(pt.payments.c.id == 1).values(amount=1))
     dirty = zhongtai(pair, "compare", "data", "payments", "--settle", "0", cwd=tmp_path)
     assert dirty.returncode == 1
