@@ -59,7 +59,8 @@ async def handle_notify(calls: CenterCalls, body: bytes) -> None:
     pay, guessed = await asyncio.gather(_payment(calls, trade_no), _guess_order(calls, trade_no))
     status = payment_status_to_legacy(pay["status"])
     if status == PaymentStatus.SUCCESS:
-        return  # already paid: a re-sent notify changes nothing
+        await _settle(calls, pay, guessed)  # already paid: a re-sent notify changes nothing
+        return
     if not paid:
         if status == PaymentStatus.PENDING:
             notify = {"success": False, "amount": pay["amount"], "raw": raw}
@@ -97,12 +98,32 @@ async def handle_notify(calls: CenterCalls, body: bytes) -> None:
             _notify(calls, trade_no, order_no, notify), write(calls, order_no, "/status", move)
         )
     except LegacyError:
-        # A copy of this notify racing us won: for the legacy it would have found the payment
-        # paid and answered SUCCESS, and so do we once the race is settled that way.
-        pay, order = await asyncio.gather(
-            _payment(calls, trade_no), get_order(calls, order_no, "medium")
-        )
-        if pay["status"] != "SUCCEEDED" or status_of(order) == OrderStatus.PENDING_PAYMENT:
+        # A copy of this notify racing us got there first. The legacy, serialised on the
+        # payment row, would have found it paid and answered SUCCESS: so do we, once the
+        # payment is recorded (and the order moved, by whichever copy gets to it).
+        pay = await _payment(calls, trade_no)
+        if pay["status"] != "SUCCEEDED":
+            raise
+        await _settle(calls, pay, None)
+
+
+async def _settle(calls: CenterCalls, pay: dict[str, Any], order: dict[str, Any] | None) -> None:
+    """Make sure the order of a succeeded payment left 0 (待支付).
+
+    The legacy moved payment and order in one transaction; here they are two centers. If the
+    order move of the copy that recorded the payment did not happen (a failure between the
+    two calls), a re-sent notify — WeChat re-sends until it gets SUCCESS — completes it.
+    """
+    if order is None or order["order_no"] != pay["order_no"]:
+        order = await get_order(calls, pay["order_no"], "medium")
+    if status_of(order) != OrderStatus.PENDING_PAYMENT:
+        return
+    move = {"to": "PAID", "source": "MP", "reason": "WX notify"}
+    try:
+        await write(calls, order["order_no"], "/status", move)
+    except LegacyError:
+        order = await get_order(calls, pay["order_no"], "medium")
+        if status_of(order) == OrderStatus.PENDING_PAYMENT:
             raise
 
 
