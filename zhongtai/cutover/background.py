@@ -1,8 +1,10 @@
 """What runs beside a plan walk: live traffic in a thread, sync workers as child processes.
 
-``LiveTraffic`` drives ``zhongtai traffic`` against a target in back-to-back runs of a few
-seconds each (every run appends to the same acknowledged-write log) until stopped, and keeps
-each run's summary with its time window, so errors can be told apart by when they happened.
+``LiveTraffic`` drives ``zhongtai traffic`` against a target in back-to-back runs of a minute
+each (every run appends to the same acknowledged-write log) until stopped, and keeps each
+run's summary with its time window, so errors can be told apart by when they happened. Runs
+are long because a run paces each order's steps by its length (up to 5 s between the POS
+steps of one order, as tills do), and a stop ends the current run early.
 ``SyncWorker`` runs ``zhongtai migrate sync --follow [--reverse]`` as a child process in its
 own session, stopped with SIGINT (it finishes its batch) and killed if it does not go.
 """
@@ -37,7 +39,7 @@ class LiveTraffic:
     """Traffic of every client kind through ``target`` until :meth:`stop`."""
 
     def __init__(
-        self, settings: Settings, target: str, *, rps: float, chunk: float = 6.0, seed: int = 7
+        self, settings: Settings, target: str, *, rps: float, chunk: float = 60.0, seed: int = 7
     ) -> None:
         self.settings, self.target, self.rps, self.chunk, self.seed = (
             settings,
@@ -63,6 +65,7 @@ class LiveTraffic:
                     rps=self.rps,
                     duration=self.chunk,
                     seed=self.seed + number,
+                    stop=self._stop,
                 )
                 self.runs.append(TrafficRun(started, time.monotonic(), summary))
             except ZhongtaiError as exc:  # e.g. the target briefly not answering

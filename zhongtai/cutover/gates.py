@@ -4,8 +4,11 @@ Every verdict says which gate, about what (the step's routes summed, one route, 
 direction, a table), what was seen, the limit, and by how much it misses. A verdict is
 
 * ``pass`` — the gate holds;
-* ``fail`` — the figures break it (a rate, a latency, a lag, a data difference);
-* ``wait`` — there is not enough evidence yet (sample, soak time, a figure nobody measured);
+* ``fail`` — the figures break it (a latency, a lag, a data difference; a rate only when
+  even the low end of its 95 % Wilson interval is over the limit, so one unlucky request
+  among thirty neither rolls a canary back nor passes as noise);
+* ``wait`` — there is not enough evidence yet (sample, soak time, a figure nobody measured,
+  a rate over its limit by less than chance explains);
 * ``skip`` — not judged on its own: a route with too few observations is judged only in the
   step's sum, so one quiet route neither blocks nor passes a step by luck.
 
@@ -15,51 +18,15 @@ only on ``fail`` of a health gate (error rate, mismatch rate, p99): waiting is n
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
-from zhongtai.cutover.plan import StepGates
+from zhongtai.cutover.evidence import DataObservation, Observation, RouteObservation
+from zhongtai.cutover.gatespec import StepGates
 
 HEALTH = ("max_error_rate", "max_mismatch_rate", "max_p99_ms")
 STEP = "step"
-
-
-@dataclass(frozen=True)
-class RouteObservation:
-    """A route's live figures since its last stage change, summed over every proxy."""
-
-    name: str
-    stage: str = "legacy"
-    percent: float | None = None
-    compared: int = 0
-    mismatched: int = 0
-    platform_requests: int = 0
-    platform_errors: int = 0
-    platform_p99_ms: float | None = None
-    reported_fields: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class DataObservation:
-    """One data-parity run: failing differences per center table (empty when all agree)."""
-
-    failing: Mapping[str, int] = field(default_factory=dict)
-    tables: int = 0
-    rows: int = 0
-    error: str | None = None  # the comparison could not run
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None and not any(self.failing.values())
-
-
-@dataclass(frozen=True)
-class Observation:
-    routes: Mapping[str, RouteObservation] = field(default_factory=dict)
-    soak_s: float = 0.0
-    sync_on: Mapping[str, bool] = field(default_factory=dict)
-    sync_lag_s: Mapping[str, float | None] = field(default_factory=dict)
-    data: DataObservation | None = None  # None: not checked in this evaluation
 
 
 @dataclass(frozen=True)
@@ -127,72 +94,98 @@ def _rate(
     text = f"{what} {_pct(rate)} ({hits}/{total})"
     if rate <= limit:
         return Verdict(gate, subject, "pass", round(rate, 4), limit, f"{text} <= {_pct(limit)}")
-    over = (rate - limit) * 100
-    return Verdict(
-        gate,
-        subject,
-        "fail",
-        round(rate, 4),
-        limit,
-        f"{text} > {_pct(limit)}",
-        f"+{over:.1f} points",
-    )
+    over = f"+{(rate - limit) * 100:.1f} points"
+    low = wilson_lower(hits, total)
+    if low <= limit:  # above the limit, but a few more requests could bring it back under
+        text += f" > {_pct(limit)}, not yet significant (95% lower bound {_pct(low)})"
+        return Verdict(gate, subject, "wait", round(rate, 4), limit, text, over)
+    return Verdict(gate, subject, "fail", round(rate, 4), limit, f"{text} > {_pct(limit)}", over)
+
+
+def wilson_lower(hits: int, total: int, z: float = 1.96) -> float:
+    """Lower end of the Wilson score interval: the least the true rate plausibly is."""
+    if total <= 0:
+        return 0.0
+    p = hits / total
+    centre = p + z * z / (2 * total)
+    margin = z * math.sqrt(p * (1 - p) / total + z * z / (4 * total * total))
+    return max(0.0, (centre - margin) / (1 + z * z / total))
+
+
+def _rate_gate(
+    gates: StepGates, routes: Sequence[RouteObservation], gate: str, what: str, figures
+) -> list[Verdict]:
+    """A rate gate over the step's routes summed, plus every route with enough figures.
+
+    A route with a limit of its own is judged only against that limit, outside the sum.
+    """
+    limit = getattr(gates, gate)
+    n = gates.min_route_sample
+    own = {r.name: gates.own_limit(r.name, gate) for r in routes}
+    pooled = [r for r in routes if own[r.name] is None]
+    out: list[Verdict] = []
+    if limit is not None and pooled:
+        hits = sum(figures(r)[0] for r in pooled)
+        total = sum(figures(r)[1] for r in pooled)
+        out.append(_rate(gate, STEP, what, hits, total, limit, n))
+    for r in routes:
+        mine = own[r.name] if own[r.name] is not None else limit
+        if mine is None:
+            continue
+        verdict = _rate(gate, r.name, what, *figures(r), mine, n)
+        if verdict.status != "skip" or own[r.name] is not None:
+            out.append(verdict)  # quiet pooled routes are covered by the sum above
+    return out
 
 
 def _route_gates(gates: StepGates, routes: Sequence[RouteObservation]) -> list[Verdict]:
-    out: list[Verdict] = []
+    out = _rate_gate(
+        gates, routes, "max_mismatch_rate", "mismatch rate", lambda r: (r.mismatched, r.compared)
+    )
+    out += _rate_gate(
+        gates,
+        routes,
+        "max_error_rate",
+        "platform error rate",
+        lambda r: (r.platform_errors, r.platform_requests),
+    )
     n = gates.min_route_sample
-    pairs = [
-        ("max_mismatch_rate", "mismatch rate", lambda r: (r.mismatched, r.compared)),
-        (
-            "max_error_rate",
-            "platform error rate",
-            lambda r: (r.platform_errors, r.platform_requests),
-        ),
+    limits = {r.name: gates.own_limit(r.name, "max_p99_ms") or gates.max_p99_ms for r in routes}
+    judged = [
+        r
+        for r in routes
+        if limits[r.name] is not None and r.platform_requests >= n and r.platform_p99_ms is not None
     ]
-    for gate, what, figures in pairs:
-        limit = getattr(gates, gate)
-        if limit is None:
-            continue
-        hits = sum(figures(r)[0] for r in routes)
-        total = sum(figures(r)[1] for r in routes)
-        out.append(_rate(gate, STEP, what, hits, total, limit, n))
-        for r in routes:
-            verdict = _rate(gate, r.name, what, *figures(r), limit, n)
-            if verdict.status != "skip":  # quiet routes are covered by the sum above
-                out.append(verdict)
-    if gates.max_p99_ms is not None:
-        judged = [r for r in routes if r.platform_requests >= n and r.platform_p99_ms is not None]
-        for r in judged:
-            seen, limit = r.platform_p99_ms, gates.max_p99_ms
-            text = f"platform p99 {seen:.0f} ms"
-            if seen <= limit:
-                out.append(
-                    Verdict("max_p99_ms", r.name, "pass", seen, limit, f"{text} <= {limit:g} ms")
-                )
-            else:
-                out.append(
-                    Verdict(
-                        "max_p99_ms",
-                        r.name,
-                        "fail",
-                        seen,
-                        limit,
-                        f"{text} > {limit:g} ms",
-                        f"+{seen - limit:.0f} ms",
-                    )
-                )
-        if not judged:
+    for r in judged:
+        seen, limit = r.platform_p99_ms, limits[r.name]
+        text = f"platform p99 {seen:.0f} ms"
+        if seen <= limit:
+            out.append(
+                Verdict("max_p99_ms", r.name, "pass", seen, limit, f"{text} <= {limit:g} ms")
+            )
+        else:
             out.append(
                 Verdict(
                     "max_p99_ms",
-                    STEP,
-                    "skip",
-                    None,
-                    gates.max_p99_ms,
-                    f"platform p99: no route has {n} platform requests yet",
-                )
+                    r.name,
+                    "fail",
+                    seen,
+                    limit,
+                    f"{text} > {limit:g} ms",
+                    f"+{seen - limit:.0f} ms",
+                )  # fmt: skip
             )
+    if not judged and any(v is not None for v in limits.values()):
+        out.append(
+            Verdict(
+                "max_p99_ms",
+                STEP,
+                "skip",
+                None,
+                gates.max_p99_ms,
+                f"platform p99: no route has {n} platform requests yet",
+            )  # fmt: skip
+        )
     return out
 
 

@@ -15,40 +15,26 @@ on: turning it off could strand what the platform took while it served.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from zhongtai.config import Settings
-from zhongtai.cutover import plan as planmod
-from zhongtai.cutover.gates import Verdict, blocking, evaluate, holds
-from zhongtai.cutover.observe import RouteView, baseline_dict, observe, routes_now, sync_lags
-from zhongtai.cutover.plan import Plan, RouteState
-from zhongtai.cutover.planfile import PlanSource, load_plan, read_source
-from zhongtai.cutover.store import COMPLETE, AuditEntry, PlanMoveError, PlanState, PlanStore
-from zhongtai.db import create_engine
-from zhongtai.errors import ConfigError
+from zhongtai.cutover import ladder
+from zhongtai.cutover.gates import Verdict, blocking, holds
+from zhongtai.cutover.ladder import RouteState
+from zhongtai.cutover.observe import baseline_dict, routes_now, sync_lags
+from zhongtai.cutover.session import Session, actual_routes, judge, label, session
+from zhongtai.cutover.store import COMPLETE, AuditEntry, PlanMoveError, PlanState
 from zhongtai.strangler.stages import Stage
+
+__all__ = ["MoveResult", "Session", "actual_routes", "advance", "judge", "retry", "rollback",
+           "routes_now", "session"]  # fmt: skip
 
 DRAIN_SECONDS = 15.0
 
 
 @dataclass
-class Session:
-    settings: Settings
-    store: PlanStore
-    plan: Plan
-    state: PlanState | None
-    source: PlanSource
-
-    @property
-    def index(self) -> int:
-        return self.state.step if self.state else 0
-
-
-@dataclass
 class MoveResult:
-    action: str  # advance | complete | rollback | hold
+    action: str  # advance | complete | rollback | retry | hold
     moved: bool
     from_step: int
     to_step: int
@@ -71,86 +57,11 @@ class MoveResult:
         }
 
 
-def route_names(settings: Settings) -> list[str]:
-    from zhongtai.strangler.operations import list_routes
-
-    return [r["name"] for r in list_routes(settings)]
-
-
-def _pinned(state: PlanState | None, plan_file: str | None, profile: str | None) -> PlanSource:
-    """The plan source to use: the pinned one, unless another is asked for before it began."""
-    if state is None:
-        return read_source(plan_file, profile)
-    pinned = state.source
-    if plan_file is None and profile is None:
-        return pinned
-    if state.step == 0 and not state.complete:  # not under way: another plan may start
-        return read_source(plan_file, profile)
-    origin = None if pinned.origin == "reference" else pinned.origin
-    asked = read_source(plan_file or origin, profile if profile is not None else pinned.profile)
-    if (asked.digest, asked.profile) != (pinned.digest, pinned.profile):
-        raise ConfigError(
-            f"plan {state.name} is under way at step {state.step} with "
-            f"{pinned.origin} (profile {pinned.profile or 'none'}); a different plan or "
-            "profile cannot take over halfway",
-            hint="leave out --plan/--profile, or roll back to the start "
-            "(`zhongtai plan rollback --to 0`) first",
-        )
-    return pinned
-
-
-@contextmanager
-def session(
-    settings: Settings, *, plan_file: str | None = None, profile: str | None = None
-) -> Iterator[Session]:
-    """The plan store, the plan in force and its state; the engine is disposed after."""
-    engine = create_engine(settings.database("state"))
-    try:
-        store = PlanStore(engine)
-        store.ensure()
-        state = store.current()
-        source = _pinned(state, plan_file, profile)
-        plan = load_plan(source, route_names(settings))
-        yield Session(settings, store, plan, state, source)
-    finally:
-        engine.dispose()
-
-
-def actual_routes(views: dict[str, RouteView]) -> dict[str, RouteState]:
-    return {name: (v.stage, v.percent) for name, v in views.items()}
-
-
-def _label(state: RouteState) -> str:
-    stage, percent = state
-    return f"canary {percent:g}%" if stage is Stage.CANARY else stage.value
-
-
-def judge(s: Session, *, data: bool, views: dict[str, RouteView] | None = None) -> list[Verdict]:
-    """The current step's verdicts; data parity runs only when every other gate holds."""
-    step = s.plan.step(s.index)
-    if step is None or s.state is None:
-        return []
-    views = routes_now(s.settings) if views is None else views
-    window = dict(
-        window_at=s.state.window_at,
-        baseline=s.state.baseline,
-        sync_on=planmod.desired_sync(s.plan, s.index),
-        views=views,
-    )
-    verdicts = evaluate(step.gates, step.routes, observe(s.settings, **window))
-    pending = [v for v in blocking(verdicts) if v.gate != "data_parity"]
-    if data and step.gates.data_parity and not pending:
-        settle = max(1.0, step.gates.max_sync_lag_s or 0.0)  # a lag the step allows is no diff
-        obs = observe(s.settings, **window, data=step.gates.data_parity, settle=settle)
-        verdicts = evaluate(step.gates, step.routes, obs)
-    return verdicts
-
-
 def _out_of_step(s: Session, actual: dict[str, RouteState]) -> list[str]:
-    wanted = planmod.desired_routes(s.plan, s.index)
+    wanted = ladder.desired_routes(s.plan, s.index)
     return [
-        f"{name} is at {_label(now)}, step {s.index} wants {_label(want)}"
-        for name, now, want in planmod.route_changes(wanted, actual)
+        f"{name} is at {label(now)}, step {s.index} wants {label(want)}"
+        for name, now, want in ladder.route_changes(wanted, actual)
     ]
 
 
@@ -165,7 +76,7 @@ def _set_routes(s: Session, moves, *, who: str, why: str) -> list[dict]:
             for name, before, after in moves:
                 routes.set_stage(name, after[0].value, after[1], who=who, why=why, force=True)
                 done.append((name, before, after))
-                changes.append({"route": name, "from": _label(before), "to": _label(after)})
+                changes.append({"route": name, "from": label(before), "to": label(after)})
         except Exception as exc:
             for name, before, _after in reversed(done):
                 routes.set_stage(
@@ -183,10 +94,10 @@ def _set_routes(s: Session, moves, *, who: str, why: str) -> list[dict]:
 def _switch_sync(s: Session, to_step: int) -> list[dict]:
     from zhongtai.migrate.capture import install_capture
 
-    before = planmod.desired_sync(s.plan, s.index)
-    after = planmod.desired_sync(s.plan, to_step)
+    before = ladder.desired_sync(s.plan, s.index)
+    after = ladder.desired_sync(s.plan, to_step)
     changes = []
-    for direction in planmod.SYNC_DIRECTIONS:
+    for direction in ladder.SYNC_DIRECTIONS:
         if after[direction] and not before[direction]:
             results = install_capture(s.settings, reverse=direction == "reverse")
             created = sum(len(r.created) + len(r.replaced) for r in results)
@@ -245,26 +156,26 @@ def advance(s: Session, *, why: str, who: str, dry_run: bool = False) -> MoveRes
     verdicts = judge(s, data=True, views=views)
     target = index if index == last else index + 1
     action = "complete" if index == last else "advance"
-    moves = planmod.route_changes(planmod.desired_routes(s.plan, target), actual)
+    moves = ladder.route_changes(ladder.desired_routes(s.plan, target), actual)
     result = MoveResult(action, False, index, target, verdicts, dry_run=dry_run)
     if not holds(verdicts):
         result.action = "hold"
         return result
     if dry_run:
-        result.changes = [{"route": n, "from": _label(a), "to": _label(b)} for n, a, b in moves]
+        result.changes = [{"route": n, "from": label(a), "to": label(b)} for n, a, b in moves]
         result.changes += [
             {"sync": d, "capture": "to install"}
-            for d, on in planmod.desired_sync(s.plan, target).items()
-            if on and not planmod.desired_sync(s.plan, index)[d]
+            for d, on in ladder.desired_sync(s.plan, target).items()
+            if on and not ladder.desired_sync(s.plan, index)[d]
         ]
         return result
     state = s.state
     if state is None or state.step == 0:  # (re)start: pin the plan now in force
         state = s.store.start(s.plan.name, s.source, who=who)
     step = s.plan.step(target)
-    label = f"plan {s.plan.name} step {target} {step.id}" if step else f"plan {s.plan.name}"
+    where = f"plan {s.plan.name} step {target} {step.id}" if step else f"plan {s.plan.name}"
     result.changes = [] if action == "complete" else _switch_sync(s, target)
-    result.changes += _set_routes(s, moves, who=who, why=f"{label}: {why}")
+    result.changes += _set_routes(s, moves, who=who, why=f"{where}: {why}")
     status = COMPLETE if action == "complete" else "in progress"
     _record(s, state, target, result, who=who, why=why, status=status)
     return result
@@ -325,20 +236,20 @@ def rollback(
             hint=f"give a step between 0 and {index - 1}",
         )
     actual = actual_routes(routes_now(s.settings))
-    target = min(target, planmod.follow_back(s.plan, index, actual))
-    moves = planmod.route_changes(planmod.desired_routes(s.plan, target), actual)
+    target = min(target, ladder.follow_back(s.plan, index, actual))
+    moves = ladder.route_changes(ladder.desired_routes(s.plan, target), actual)
     result = MoveResult("rollback", False, index, target, list(verdicts or []), dry_run=dry_run)
-    result.changes = [{"route": n, "from": _label(a), "to": _label(b)} for n, a, b in moves]
+    result.changes = [{"route": n, "from": label(a), "to": label(b)} for n, a, b in moves]
     if dry_run:
         return result
     result.changes = list(context or [])  # e.g. the route records behind an automatic rollback
     leaving = any(is_live(a) and not is_live(b) for _, a, b in moves)
-    if leaving and planmod.desired_sync(s.plan, index)["reverse"] and drain > 0:
+    if leaving and ladder.desired_sync(s.plan, index)["reverse"] and drain > 0:
         lag = drain_reverse(s.settings, drain)
         drained = lag is not None and lag <= 0
         result.changes.append({"sync": "reverse", "drained": drained, "lag_s": lag})
-    label = f"plan {s.plan.name} rollback to step {target}"
-    result.changes += _set_routes(s, moves, who=who, why=f"{label}: {why}")
+    where = f"plan {s.plan.name} rollback to step {target}"
+    result.changes += _set_routes(s, moves, who=who, why=f"{where}: {why}")
     _record(s, s.state, target, result, who=who, why=why, automatic=automatic)
     return result
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from zhongtai.config import Settings
-from zhongtai.cutover.gates import DataObservation, Observation, RouteObservation
+from zhongtai.cutover.evidence import DataObservation, Observation, RouteObservation
 from zhongtai.errors import ZhongtaiError
 from zhongtai.strangler.figures import RouteFigures, SideFigures
 from zhongtai.strangler.stages import Stage

@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from zhongtai.config import Settings
 from zhongtai.cutover import moves
 from zhongtai.cutover.gates import Verdict
+from zhongtai.cutover.ladder import desired_sync
 from zhongtai.cutover.moves import MoveResult
-from zhongtai.cutover.plan import Plan, desired_sync
+from zhongtai.cutover.plan import Plan
 from zhongtai.cutover.store import AuditEntry, PlanState
 from zhongtai.strangler.state import operator_name
 

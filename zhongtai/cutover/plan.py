@@ -20,73 +20,11 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from zhongtai.strangler.stages import LADDER, Stage, parse_stage
+from zhongtai.cutover.gatespec import ROUTE_GATES, StepGates, parse_gates
+from zhongtai.cutover.ladder import SYNC_DIRECTIONS, check_moves
+from zhongtai.strangler.stages import Stage, parse_stage
 
-SYNC_DIRECTIONS = ("forward", "reverse")
 _ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
-
-
-@dataclass(frozen=True)
-class StepGates:
-    """What must hold before the plan leaves a step (None: not gated)."""
-
-    min_shadow_sample: int | None = None  # legacy-vs-platform pairs compared, step routes summed
-    min_platform_requests: int | None = None  # platform-side requests, step routes summed
-    max_mismatch_rate: float | None = None  # share of compared pairs differing beyond noise
-    max_error_rate: float | None = None  # platform 5xx or unreachable, share of its requests
-    max_p99_ms: float | None = None  # platform-side p99 latency
-    data_parity: tuple[str, ...] = ()  # mappings or groups compared; none may differ
-    max_sync_lag_s: float | None = None  # every sync direction that is on
-    min_soak_s: float | None = None  # time spent in the step
-    min_route_sample: int = 20  # below this a single route's rates are judged only in the sum
-    failure_limit: int = 0  # consecutive breached watch checks tolerated before rolling back
-
-    def as_dict(self) -> dict:
-        d = {k: v for k, v in vars(self).items() if v is not None}
-        d["data_parity"] = list(self.data_parity)
-        return d
-
-
-_INTS = ("min_shadow_sample", "min_platform_requests", "min_route_sample", "failure_limit")
-_SHARES = ("max_mismatch_rate", "max_error_rate")
-_SECONDS = ("max_p99_ms", "max_sync_lag_s", "min_soak_s")
-GATE_NAMES = tuple(StepGates.__dataclass_fields__)
-
-
-def _number(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError(f"gate {name} must be a number, got {value!r}")
-    return float(value)
-
-
-def parse_gates(data: Mapping) -> StepGates:
-    """Gates from a TOML table; ValueError names the bad gate and value."""
-    unknown = sorted(set(data) - set(GATE_NAMES))
-    if unknown:
-        raise ValueError(f"unknown gate(s) {unknown}; known: {', '.join(GATE_NAMES)}")
-    values: dict[str, object] = {}
-    for name, value in data.items():
-        if name in _INTS:
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise ValueError(f"gate {name} must be a whole number >= 0, got {value!r}")
-            values[name] = value
-        elif name in _SHARES:
-            share = _number(name, value)
-            if not 0 <= share <= 1:
-                raise ValueError(f"gate {name} is a share between 0 and 1, got {value!r}")
-            values[name] = share
-        elif name in _SECONDS:
-            amount = _number(name, value)
-            if amount < 0:
-                raise ValueError(f"gate {name} must be >= 0, got {value!r}")
-            values[name] = amount
-        else:  # data_parity
-            if isinstance(value, str):
-                value = [value]
-            if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-                raise ValueError(f"gate data_parity lists mapping names, got {value!r}")
-            values[name] = tuple(value)
-    return StepGates(**values)
 
 
 @dataclass(frozen=True)
@@ -128,41 +66,6 @@ class Plan:
         raise ValueError(f"no step {step_id!r}; steps: {', '.join(s.id for s in self.steps)}")
 
 
-RouteState = tuple[Stage, float | None]
-
-
-def desired_routes(plan: Plan, index: int) -> dict[str, RouteState]:
-    """The stage of every route once steps 1..``index`` are applied (others on legacy)."""
-    state: dict[str, RouteState] = dict.fromkeys(plan.route_names, (Stage.LEGACY, None))
-    for step in plan.steps[: max(index, 0)]:
-        if step.stage is not None:
-            for name in step.routes:
-                state[name] = (step.stage, step.percent)
-    return state
-
-
-def desired_sync(plan: Plan, index: int) -> dict[str, bool]:
-    """Which sync directions are on once steps 1..``index`` are applied."""
-    on = dict.fromkeys(SYNC_DIRECTIONS, False)
-    for step in plan.steps[: max(index, 0)]:
-        on.update({d: True for d, wanted in step.sync.items() if wanted})
-    return on
-
-
-def breach_target(plan: Plan, index: int) -> int:
-    """Where a broken canary at step ``index`` falls back to: the latest earlier step where
-    none of its routes takes real traffic on the platform (as Argo Rollouts sets the canary
-    weight back to zero on an abort)."""
-    step = plan.step(index)
-    routes = step.routes if step else ()
-    live = (Stage.CANARY, Stage.PLATFORM, Stage.RETIRED)
-    for j in range(index - 1, -1, -1):
-        wanted = desired_routes(plan, j)
-        if all(wanted[name][0] not in live for name in routes):
-            return j
-    return 0
-
-
 def resolve_routes(patterns: Sequence[str], route_names: Sequence[str], where: str) -> tuple:
     """Route names matching ``patterns`` (exact names or globs like ``pos.*``), table order."""
     chosen: set[str] = set()
@@ -176,37 +79,6 @@ def resolve_routes(patterns: Sequence[str], route_names: Sequence[str], where: s
     return tuple(n for n in route_names if n in chosen)
 
 
-def check_moves(steps: Sequence[Step], route_names: Sequence[str]) -> None:
-    """Every step moves its routes forward one stage at most; a canary only grows."""
-    state: dict[str, RouteState] = dict.fromkeys(route_names, (Stage.LEGACY, None))
-    for number, step in enumerate(steps, start=1):
-        if step.stage is None:
-            continue
-        for name in step.routes:
-            stage, percent = state[name]
-            ahead = LADDER.index(step.stage) - LADDER.index(stage)
-            where = f"step {number} {step.id!r}: route {name}"
-            if ahead < 0:
-                raise ValueError(
-                    f"{where} goes back from {stage.value} to {step.stage.value}; "
-                    "a plan only moves forward (rollback undoes steps)"
-                )
-            if ahead > 1:
-                raise ValueError(
-                    f"{where} jumps from {stage.value} to {step.stage.value}; "
-                    f"add a step at {LADDER[LADDER.index(stage) + 1].value} first"
-                )
-            if ahead == 0 and not (
-                step.stage is Stage.CANARY and percent is not None and step.percent > percent
-            ):
-                raise ValueError(
-                    f"{where} is already at {stage.value}"
-                    + (f" {percent:g}%" if percent is not None else "")
-                    + "; a step must move it (a canary only to a larger share)"
-                )
-            state[name] = (step.stage, step.percent)
-
-
 def _parse_step(
     number: int, raw: Mapping, gatesets: Mapping[str, Mapping], route_names: Sequence[str]
 ) -> Step:
@@ -214,6 +86,7 @@ def _parse_step(
     if not isinstance(raw, Mapping):
         raise ValueError(f"{where} must be a table")
     known = {"id", "title", "domain", "routes", "stage", "percent", "sync", "gates", "notes"}
+    known.add("route_gates")
     unknown = sorted(set(raw) - known)
     if unknown:
         raise ValueError(f"{where}: unknown key(s) {unknown}; known: {', '.join(sorted(known))}")
@@ -267,6 +140,9 @@ def _parse_step(
         parsed = parse_gates(gates)
     except ValueError as exc:
         raise ValueError(f"{where}: {exc}") from None
+    per_route = _route_gates(raw.get("route_gates", {}), routes, where)
+    if per_route:
+        parsed = replace(parsed, per_route=per_route)
     return Step(
         id=step_id,
         title=str(raw.get("title") or step_id),
@@ -278,6 +154,24 @@ def _parse_step(
         gates=parsed,
         notes=str(raw.get("notes") or "").strip(),
     )
+
+
+def _route_gates(raw: object, routes: Sequence[str], where: str) -> tuple:
+    """``route_gates = { "pos.pull" = { max_mismatch_rate = 1.0 } }`` → (route, gate, limit)."""
+    if not isinstance(raw, Mapping):
+        raise ValueError(f"{where}: route_gates maps route names to gate tables")
+    out = []
+    for route, table in raw.items():
+        if route not in routes:
+            raise ValueError(f"{where}: route_gates names {route!r}, which the step does not move")
+        if not isinstance(table, Mapping) or set(table) - set(ROUTE_GATES):
+            raise ValueError(f"{where}: route_gates.{route} takes only {', '.join(ROUTE_GATES)}")
+        try:
+            gates = parse_gates(table)
+        except ValueError as exc:
+            raise ValueError(f"{where}: route_gates.{route}: {exc}") from None
+        out += [(route, gate, getattr(gates, gate)) for gate in table]
+    return tuple(out)
 
 
 def parse_plan(doc: Mapping, route_names: Sequence[str], *, profile: str | None = None) -> Plan:
@@ -329,33 +223,3 @@ def apply_profile(step: Step, override: StepGates, names: set[str]) -> Step:
         if current is not None and current != ():
             changes[name] = getattr(override, name)
     return replace(step, gates=replace(step.gates, **changes)) if changes else step
-
-
-def rank(state: RouteState) -> tuple[int, float]:
-    """Order of route states along the ladder (a larger canary ranks higher)."""
-    stage, percent = state
-    return LADDER.index(stage), percent or 0.0
-
-
-def route_changes(
-    wanted: Mapping[str, RouteState], actual: Mapping[str, RouteState]
-) -> list[tuple[str, RouteState, RouteState]]:
-    """(route, from, to) for every route whose actual state is not the wanted one."""
-    return [
-        (name, actual[name], state)
-        for name, state in wanted.items()
-        if name in actual and rank(actual[name]) != rank(state)
-    ]
-
-
-def follow_back(plan: Plan, index: int, actual: Mapping[str, RouteState]) -> int:
-    """The latest step at or before ``index`` that no route is behind.
-
-    When the proxy rolled a canary back by itself, or an operator moved a route back by hand,
-    the plan follows the routes down to a step it can stand on.
-    """
-    for j in range(index, -1, -1):
-        wanted = desired_routes(plan, j)
-        if all(rank(wanted[n]) <= rank(actual[n]) for n in wanted if n in actual):
-            return j
-    return 0

@@ -22,8 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from zhongtai.config import Settings
-from zhongtai.cutover import moves
-from zhongtai.cutover import plan as planmod
+from zhongtai.cutover import ladder, moves
 from zhongtai.cutover.gates import Verdict, blocking, breaches
 from zhongtai.cutover.moves import MoveResult
 from zhongtai.strangler.stages import Stage
@@ -78,10 +77,10 @@ def tick(settings: Settings, *, who: str, promote: bool = False) -> Tick:
             return Tick(index, "complete", note=f"plan {plan.name} is complete")
         views = moves.routes_now(settings)
         actual = moves.actual_routes(views)
-        target = planmod.follow_back(plan, index, actual)
+        target = ladder.follow_back(plan, index, actual)
         if target < index:
-            wanted = planmod.desired_routes(plan, index)
-            behind = [n for n in wanted if planmod.rank(actual[n]) < planmod.rank(wanted[n])]
+            wanted = ladder.desired_routes(plan, index)
+            behind = [n for n in wanted if ladder.rank(actual[n]) < ladder.rank(wanted[n])]
             reasons, records = _moved_by_others(views, behind)
             result = moves.rollback(
                 s,
@@ -105,7 +104,7 @@ def tick(settings: Settings, *, who: str, promote: bool = False) -> Tick:
                     s,
                     why=why,
                     who=who,
-                    to=planmod.breach_target(plan, index),
+                    to=ladder.breach_target(plan, index),
                     automatic=True,
                     verdicts=verdicts,
                 )

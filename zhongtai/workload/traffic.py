@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import threading
 import time
 
 import aiohttp
@@ -42,16 +43,26 @@ MAX_IN_FLIGHT = 2_000  # beyond this, arrivals are dropped and counted, not queu
 
 
 def run_traffic(
-    settings: Settings, *, target: str, rps: float, duration: float, seed: int
+    settings: Settings,
+    *,
+    target: str,
+    rps: float,
+    duration: float,
+    seed: int,
+    stop: threading.Event | None = None,
 ) -> TrafficSummary:
-    """Drive ``target`` at ``rps`` requests/s for ``duration`` seconds; return the summary."""
+    """Drive ``target`` at ``rps`` requests/s for ``duration`` seconds; return the summary.
+
+    Setting ``stop`` (from another thread) ends the run early: no new arrivals, the requests
+    in flight finish, and the summary covers what ran.
+    """
     if rps <= 0 or duration <= 0:
         raise ZhongtaiError(
             f"rate {rps!r}/s and duration {duration!r}s must both be positive",
             hint="e.g. --rps 20 --duration 10",
         )
     catalog = load_catalog(settings.database("legacy"))
-    return asyncio.run(_run(settings, catalog, target.rstrip("/"), rps, duration, seed))
+    return asyncio.run(_run(settings, catalog, target.rstrip("/"), rps, duration, seed, stop))
 
 
 async def _probe(session: aiohttp.ClientSession, base: str) -> str | None:
@@ -88,7 +99,12 @@ def _clients(ctx: Context, notes: list[str]) -> tuple[dict, set[str]]:
 
 
 async def _drive(
-    clients: dict, offsets: list[float], kinds: list[str], ctx: Context, recorder: StatsRecorder
+    clients: dict,
+    offsets: list[float],
+    kinds: list[str],
+    ctx: Context,
+    recorder: StatsRecorder,
+    stop: threading.Event | None = None,
 ) -> int:
     """Start each arrival on time; wait for the stragglers. Returns the dropped arrivals."""
     start = ctx.clock()
@@ -110,6 +126,8 @@ async def _drive(
         wait = due - ctx.clock()
         if wait > 0:
             await asyncio.sleep(wait)
+        if stop is not None and stop.is_set():
+            break
         if len(tasks) >= MAX_IN_FLIGHT:
             dropped += 1
             continue
@@ -122,7 +140,13 @@ async def _drive(
 
 
 async def _run(
-    settings: Settings, catalog: Catalog, target: str, rps: float, duration: float, seed: int
+    settings: Settings,
+    catalog: Catalog,
+    target: str,
+    rps: float,
+    duration: float,
+    seed: int,
+    stop: threading.Event | None = None,
 ) -> TrafficSummary:
     loop = asyncio.get_running_loop()
     rng = random.Random(seed)
@@ -164,7 +188,7 @@ async def _run(
             offsets = arrival_offsets(rps, duration, rng)
             kinds = assign_clients(len(offsets), mix, rng)
             started = loop.time()
-            dropped = await _drive(clients, offsets, kinds, ctx, recorder)
+            dropped = await _drive(clients, offsets, kinds, ctx, recorder, stop)
             elapsed = loop.time() - started
     pull = clients.get("pull")
     notes += [f"{what}: {n}" for what, n in sorted(ctx.counters.items())]

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
+from zhongtai.cutover.evidence import DataObservation, Observation, RouteObservation
 from zhongtai.cutover.gates import (
-    DataObservation,
-    Observation,
-    RouteObservation,
     blocking,
     breaches,
     evaluate,
     holds,
 )
+from zhongtai.cutover.gatespec import StepGates
 from zhongtai.cutover.observe import since
-from zhongtai.cutover.plan import StepGates
 from zhongtai.strangler.figures import RouteFigures
 
 ROUTES = ("pos.pull", "pos.ack")
@@ -133,3 +131,29 @@ def test_an_analysis_window_counts_only_what_came_after_its_baseline():
     assert platform.quantile(0.99) <= 0.002
     moved_on = RouteFigures(4)  # the route changed since: its figures already start afresh
     assert since(moved_on, base) is moved_on
+
+
+def test_a_rate_over_its_limit_by_chance_waits_for_more_evidence():
+    gates = StepGates(max_mismatch_rate=0.02, min_route_sample=15)
+    one_in_32 = evaluate(gates, ("pos.cancel",), obs(RouteObservation("pos.cancel", compared=32,
+                                                                      mismatched=1)))  # fmt: skip
+    verdict = one_in_32[0]
+    assert verdict.status == "wait" and "not yet significant" in verdict.message
+    assert not breaches(one_in_32) and not holds(one_in_32)
+    many = evaluate(gates, ("pos.cancel",), obs(RouteObservation("pos.cancel", compared=3200,
+                                                                 mismatched=100)))  # fmt: skip
+    assert many[0].status == "fail"  # 3.1% over 3,200 pairs is no accident
+
+
+def test_a_route_with_a_limit_of_its_own_is_judged_apart_from_the_sum():
+    gates = StepGates(max_mismatch_rate=0.02, min_route_sample=10,
+                      per_route=(("pos.pull", "max_mismatch_rate", 1.0),))  # fmt: skip
+    seen = obs(
+        RouteObservation("pos.pull", compared=50, mismatched=25),
+        RouteObservation("pos.ack", compared=400, mismatched=2),
+    )
+    verdicts = evaluate(gates, ROUTES, seen)
+    total = by_gate(verdicts, "max_mismatch_rate")
+    assert total.status == "pass" and "(2/400)" in total.message
+    assert by_gate(verdicts, "max_mismatch_rate", "pos.pull").status == "pass"
+    assert holds(verdicts)

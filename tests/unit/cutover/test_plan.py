@@ -6,16 +6,16 @@ import tomllib
 
 import pytest
 
-from zhongtai.cutover.plan import (
+from zhongtai.cutover.gatespec import parse_gates
+from zhongtai.cutover.ladder import (
     breach_target,
     desired_routes,
     desired_sync,
     follow_back,
-    parse_gates,
-    parse_plan,
     rank,
     route_changes,
 )
+from zhongtai.cutover.plan import parse_plan
 from zhongtai.cutover.planfile import load_plan, read_source
 from zhongtai.errors import ConfigError
 from zhongtai.strangler.routes import parse_table
