@@ -75,7 +75,7 @@ def run_walk(job: WalkJob) -> WalkResult:
     run = DataRun(legacy, centers, units, options)
     try:
         run.side(mapping)
-        run._walk(mapping, after=job.after, upto=job.upto)
+        run.walk(mapping, after=job.after, upto=job.upto)
     finally:
         run.pool.shutdown(wait=True)
         legacy.dispose()
