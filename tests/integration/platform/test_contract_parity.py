@@ -21,15 +21,13 @@ from datetime import date, datetime, time, timedelta
 
 import httpx
 import pytest
-import sqlalchemy as sa
 
 from tests.conftest import ENGINES, new_database_url
 from tests.integration.platform.gateway.parity import DECLARED, Client, differences
 from tests.integration.platform.gateway.parity_scenario import choose, deposit_lost_order, run
 from zhongtai.config import load_settings
-from zhongtai.db import create_engine, drop_database
+from zhongtai.db import drop_database
 from zhongtai.legacy.clock import SHANGHAI
-from zhongtai.legacy.schema import t_product_sku, t_store, t_store_product
 from zhongtai.migrate.backfill import backfill
 from zhongtai.platform.center import available_centers
 from zhongtai.platform.migrations import upgrade_all
@@ -53,31 +51,6 @@ def _member_with_equal_history(legacy: str, platform: str, candidates: list[int]
     return same
 
 
-def _list_every_sku(url: str) -> None:
-    """Give every live store a t_store_product row (price NULL, not sold out) for each live SKU
-    it does not list yet. The legacy menu shows such SKUs anyway at the SKU price, so legacy
-    behaviour is unchanged; the migration, though, marks unlisted SKUs "not on sale" in the
-    store (store_menu_gaps), which the legacy menu does not do — a data question for the
-    migration, kept out of this contract test."""
-    sp, k = t_store_product.c, t_product_sku.c
-    engine = create_engine(url)
-    try:
-        with engine.begin() as conn:
-            stores = conn.execute(sa.select(t_store.c.id)).scalars().all()
-            skus = conn.execute(sa.select(k.id).where(k.is_deleted == 0)).scalars().all()
-            listed = {tuple(r) for r in conn.execute(sa.select(sp.store_id, sp.sku_id))}
-            rows = [
-                {"store_id": store, "sku_id": sku, "price": None, "sold_out": 0}
-                for store in stores
-                for sku in skus
-                if (store, sku) not in listed
-            ]
-            if rows:
-                conn.execute(t_store_product.insert(), rows)
-    finally:
-        engine.dispose()
-
-
 @pytest.fixture(scope="module", params=ENGINES)
 def sides(request, tmp_path_factory):
     """(legacy URL, platform URL, actors): fresh processes over the same seeded data."""
@@ -93,7 +66,6 @@ def sides(request, tmp_path_factory):
     seed_legacy(
         settings.database("legacy"), stores=4, members=40, orders=120, seed=11, anchor=anchor
     )
-    _list_every_sku(settings.database("legacy"))
     upgrade_all(settings)
     backfill(settings, [])
     channel = ServiceProcess("channel", port=free_port(), workspace=ws, log_dir=ws / "logs")
