@@ -568,8 +568,7 @@ def compare_data(
     ] = 1,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
-    """Compare center tables with their legacy rows (through the mappings); exit 1 on a
-    difference."""
+    """Compare center tables with their legacy rows; exit 1 on a difference."""
     from zhongtai.compare.data import compare_data as run_compare
     from zhongtai.compare.render_terminal import data_view
     from zhongtai.compare.run import Options
@@ -595,8 +594,7 @@ def compare_traffic(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
-    """Mismatch rate per route and the fields behind it (noise filtered), from shadow records;
-    exit 1 when a route breaks its gate."""
+    """Mismatch rate and differing fields per route, from shadows; exit 1 on a broken gate."""
     from zhongtai.compare.render_terminal import traffic_view
     from zhongtai.compare.report import compare_traffic as run_traffic
     from zhongtai.compare.traffic import parse_since
