@@ -56,6 +56,8 @@ NULL = _Null()
 
 @dataclass(frozen=True)
 class ColumnDiff:
+    """One differing column of a key present on both sides."""
+
     column: str
     legacy: Any
     platform: Any

@@ -33,6 +33,7 @@ runs = sa.Table(
 
 
 def ensure(engine: Engine) -> None:
+    """Create ``compare_run`` if it is missing."""
     metadata.create_all(engine)
 
 
@@ -41,6 +42,7 @@ def _naive(moment: datetime) -> datetime:
 
 
 def data_summary(parity: DataParity) -> dict:
+    """What the history keeps of a data run: rows and counts per table."""
     return {
         "seconds": round(parity.seconds, 3),
         "units": {
@@ -56,6 +58,7 @@ def data_summary(parity: DataParity) -> dict:
 
 
 def traffic_summary(traffic: TrafficParity) -> dict:
+    """What the history keeps of a traffic run: pairs and mismatches per route."""
     return {
         "records": traffic.records,
         "routes": {
@@ -89,6 +92,7 @@ def record(
 
 
 def record_data(engine: Engine, parity: DataParity) -> int:
+    """Record a data parity run; returns its id."""
     return record(
         engine,
         "data",
@@ -100,6 +104,7 @@ def record_data(engine: Engine, parity: DataParity) -> int:
 
 
 def record_traffic(engine: Engine, traffic: TrafficParity, started: datetime) -> int:
+    """Record a traffic parity run; returns its id."""
     return record(engine, "traffic", started, traffic.until, traffic.ok, traffic_summary(traffic))
 
 

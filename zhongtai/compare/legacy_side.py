@@ -64,6 +64,7 @@ class LegacySide:
         self._shared = shared if shared is not None else {}
 
     def context(self) -> source.Context:
+        """The groups and lookups the transform reads (built on first use)."""
         if self._ctx is None:
             ctx = source.Context()
             needed = ([self.mapping.group] if self.mapping.group else []) + list(self.mapping.uses)
@@ -80,6 +81,7 @@ class LegacySide:
         return self._ctx
 
     def bounds(self) -> tuple[int | None, int | None, int]:
+        """(min key, max key, rows) of the mapping's source."""
         with self.engine.connect() as conn:
             return source.key_bounds(conn, self.mapping)
 

@@ -114,6 +114,8 @@ class MappingOutcome:
 
 @dataclass
 class DataParity:
+    """A data parity run: one result per center table, the mappings' quarantine."""
+
     started_at: datetime
     finished_at: datetime | None = None
     units: list[UnitResult] = field(default_factory=list)
@@ -177,6 +179,8 @@ class InvariantCheck:
 
 @dataclass
 class Invariants:
+    """The invariant checks of one run."""
+
     checks: list[InvariantCheck] = field(default_factory=list)
 
     @property
@@ -253,6 +257,8 @@ class RouteParity:
 
 @dataclass
 class TrafficParity:
+    """Traffic parity of every route over a time window."""
+
     since: datetime | None
     until: datetime
     routes: list[RouteParity] = field(default_factory=list)

@@ -40,6 +40,7 @@ def _num(text: str) -> bool:
 
 
 def table_html(t: tb.Table) -> str:
+    """A table as HTML, failing rows marked."""
     head = "".join(f"<th>{escape(h)}</th>" for h in t.headers)
     body = []
     for i, row in enumerate(t.rows):

@@ -11,6 +11,7 @@ def _cell(text: str) -> str:
 
 
 def table_md(t: tb.Table) -> str:
+    """A table as Markdown, failing rows marked ❌."""
     lines = [f"**{t.title}**", ""]
     lines.append("| " + " | ".join(_cell(h) for h in t.headers) + " |")
     lines.append("|" + "|".join("---" for _ in t.headers) + "|")

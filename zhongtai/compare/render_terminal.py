@@ -87,6 +87,7 @@ def traffic_compact(traffic: TrafficParity) -> Table:
 
 
 def data_view(data: DataParity) -> Group:
+    """Data parity for the terminal."""
     parts = [data_compact(data)]
     for t in tb.difference_tables(data)[:6]:
         t.rows, t.failing = t.rows[:10], t.failing[:10]
@@ -99,10 +100,12 @@ def data_view(data: DataParity) -> Group:
 
 
 def invariants_view(inv: Invariants) -> Group:
+    """Invariants for the terminal."""
     return Group(rich_table(tb.invariants_table(inv)), _verdict(inv.ok, "invariants"))
 
 
 def traffic_view(traffic: TrafficParity) -> Group:
+    """Traffic parity for the terminal."""
     parts = [traffic_compact(traffic)]
     for t in tb.field_tables(traffic):
         t.rows, t.failing = t.rows[:8], t.failing[:8]
@@ -112,6 +115,7 @@ def traffic_view(traffic: TrafficParity) -> Group:
 
 
 def report_view(report: Report) -> Group:
+    """The report's summary for the terminal."""
     parts = []
     if report.data is not None:
         parts.append(data_compact(report.data))

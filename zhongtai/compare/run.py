@@ -99,6 +99,7 @@ class DataRun:
     # -- the run ---------------------------------------------------------------------------------
 
     def run(self) -> DataParity:
+        """Compare every unit: SQL paths, walks, buckets, then the recheck."""
         parity = DataParity(started_at=datetime.now(UTC), options=asdict(self.options))
         try:
             for unit in self.units:

@@ -46,6 +46,7 @@ def _cell(value: Any) -> str:
 
 
 def data_summary(data: DataParity) -> Table:
+    """One row per center table: rows on each side, differences by kind."""
     kinds = [k for k in KINDS]
     t = Table(
         "Data parity by table",
@@ -77,6 +78,7 @@ def data_summary(data: DataParity) -> Table:
 
 
 def difference_tables(data: DataParity) -> list[Table]:
+    """A sample of each failing table's differences."""
     out = []
     for u in data.units:
         if not u.sample:
@@ -120,6 +122,7 @@ def difference_tables(data: DataParity) -> list[Table]:
 
 
 def quarantine_table(data: DataParity) -> Table:
+    """Legacy rows the mappings quarantine, by reason."""
     t = Table(
         "Legacy rows the mappings quarantine (known quirks, not migrated)",
         ["mapping", "rows read", "reason", "rows", "example"],
@@ -134,6 +137,7 @@ def quarantine_table(data: DataParity) -> Table:
 
 
 def invariants_table(inv: Invariants) -> Table:
+    """One row per invariant."""
     t = Table("Invariants", ["invariant", "rule", "checked", "violations", "verdict"])
     for c in inv.checks:
         t.rows.append([c.name, c.title, n(c.checked), n(c.violations), "ok" if c.ok else "FAIL"])
@@ -142,6 +146,7 @@ def invariants_table(inv: Invariants) -> Table:
 
 
 def invariant_examples(inv: Invariants) -> list[Table]:
+    """Examples of each broken invariant."""
     out = []
     for c in inv.checks:
         if not c.examples:
@@ -156,6 +161,7 @@ def invariant_examples(inv: Invariants) -> list[Table]:
 
 
 def traffic_summary(traffic: TrafficParity) -> Table:
+    """One row per route: pairs, mismatches, errors, latency, gate."""
     t = Table(
         "Traffic parity by route",
         ["route", "stage", "compared", "mismatched", "mismatch rate", "A/A samples",
@@ -183,6 +189,7 @@ def traffic_summary(traffic: TrafficParity) -> Table:
 
 
 def field_tables(traffic: TrafficParity) -> list[Table]:
+    """Per route: each differing JSON path with its raw and noise rates."""
     out = []
     for r in traffic.routes:
         if not r.fields:
@@ -208,6 +215,7 @@ def field_tables(traffic: TrafficParity) -> list[Table]:
 
 
 def example_tables(traffic: TrafficParity) -> list[Table]:
+    """Per route: kept examples (request and both answers)."""
     out = []
     for r in traffic.routes:
         if not r.examples:
@@ -232,6 +240,7 @@ def example_tables(traffic: TrafficParity) -> list[Table]:
 
 
 def history_table(report: Report) -> Table:
+    """The latest recorded runs."""
     t = Table("History of parity runs", ["run", "kind", "finished (UTC)", "failing", "verdict"])
     for run in report.history[-20:]:
         t.rows.append(

@@ -17,6 +17,8 @@ Events = Callable[[str, dict], None]
 
 @dataclass(frozen=True)
 class Options:
+    """How a data parity run segments, bisects, tolerates and rechecks."""
+
     chunk_size: int = 2_000  # legacy source rows per Python-path segment
     segment_rows: int = 50_000  # rows per SQL-path segment before bisection
     bisect_factor: int = 8
@@ -53,6 +55,7 @@ class Tally:
         self.other: list[Difference] = []
 
     def add(self, rng: KeyRange, diffs: list[Difference], *, recheckable: bool) -> None:
+        """Count a segment's differences; keep them for the recheck or the sample."""
         for kind, n in count_by_kind(diffs).items():
             self.result.counts[kind] += n
         if not diffs:
@@ -63,6 +66,7 @@ class Tally:
             self.other.extend(diffs[: self.options.sample * len(KINDS)])
 
     def finish(self) -> UnitResult:
+        """The unit's result with a sample of up to ``sample`` differences per kind."""
         per_kind: Counter = Counter()
         sample = []
         for d in [d for _, ds in self.pending for d in ds] + self.other:

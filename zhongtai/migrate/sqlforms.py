@@ -162,6 +162,7 @@ def payment_columns(t: sa.Table, dialect: str) -> dict[str, ColumnElement]:
 
 
 def payment_guard(t: sa.Table, dialect: str) -> ColumnElement:
+    """The t_payment rows :func:`payment_columns` maps exactly (never quarantined)."""
     c = t.c
     _, created_ok, _, paid_ok, _, transaction_ok = _payment_parts(t, dialect)
     # Only spaces around an ASCII code: then Python's strip() and SQL's TRIM() agree.
