@@ -258,18 +258,16 @@ def require_installed(engine: Engine, specs: Sequence[CaptureSpec], database: st
     url = mask_url(engine.url.render_as_string(hide_password=False))
     with engine.connect() as conn:
         has_log = sa.inspect(conn).has_table(LOG_TABLE)
-        present = {(t.table, t.name) for t in list_triggers(conn) if t.ours}
-    dialect = engine.dialect.name
-    missing = sorted(
-        {
-            s.table
-            for s in specs
-            for n in ddl.trigger_names(dialect, s)
-            if (s.table, n) not in present
-        }
-    )
-    if not has_log or missing:
-        what = "no change log" if not has_log else f"no capture triggers on {', '.join(missing)}"
+        probe = CaptureResult(database, url)
+        try:
+            _plan(conn, specs, probe)  # what an install would still have to do
+        except CaptureError as exc:
+            raise CaptureError(exc.message, hint=exc.hint) from None
+    stale = sorted({label.split(".")[0] for label in probe.created + probe.replaced})
+    if not has_log or stale:
+        what = (
+            "no change log" if not has_log else f"missing or outdated triggers: {', '.join(stale)}"
+        )
         flag = " --reverse" if database != "legacy" else ""
         raise CaptureError(
             f"change capture is not installed on the {database} database ({what}) [{url}]",

@@ -37,6 +37,9 @@ class CaptureSpec:
     table: str
     key: str
     ref: str | None = None
+    # Columns whose update can change a whole-table fact (a merge, a lookup): such an update
+    # is recorded as op ``W`` instead of ``U``, so sync rebuilds that fact only when needed.
+    watch: tuple[str, ...] = ()
 
     @property
     def base_name(self) -> str:
@@ -76,8 +79,17 @@ _SQLITE_NOW = "strftime('%Y-%m-%d %H:%M:%f', 'now')"
 def _sqlite_insert(spec: CaptureSpec, key: str, ref: str, op: str) -> str:
     return (
         f"INSERT INTO {LOG_TABLE} (table_name, row_key, ref_key, op, origin, captured_at) "
-        f"VALUES ({_lit(spec.table)}, {key}, {ref}, '{op}', {_SQLITE_ORIGIN}, {_SQLITE_NOW});"
+        f"VALUES ({_lit(spec.table)}, {key}, {ref}, {op}, {_SQLITE_ORIGIN}, {_SQLITE_NOW});"
     )
+
+
+def _update_op(spec: CaptureSpec, differs: str) -> str:
+    """SQL for the op of an UPDATE: ``'W'`` when a watched column changed, else ``'U'``.
+    ``differs`` formats one column into a "changed" test for the dialect."""
+    if not spec.watch:
+        return "'U'"
+    changed = " OR ".join(differs.format(c=c) for c in spec.watch)
+    return f"CASE WHEN {changed} THEN 'W' ELSE 'U' END"
 
 
 def _sqlite(spec: CaptureSpec) -> dict[str, str]:
@@ -86,21 +98,22 @@ def _sqlite(spec: CaptureSpec) -> dict[str, str]:
     key = f'"{spec.key}"'
     table = f'"{spec.table}"'
     base = spec.base_name
+    update_op = _update_op(spec, 'OLD."{c}" IS NOT NEW."{c}"')
     bodies = {
-        f"{base}_i": ("INSERT", "", _sqlite_insert(spec, f"NEW.{key}", new_ref, "I")),
-        f"{base}_u": ("UPDATE", "", _sqlite_insert(spec, f"NEW.{key}", new_ref, "U")),
-        f"{base}_d": ("DELETE", "", _sqlite_insert(spec, f"OLD.{key}", old_ref, "D")),
+        f"{base}_i": ("INSERT", "", _sqlite_insert(spec, f"NEW.{key}", new_ref, "'I'")),
+        f"{base}_u": ("UPDATE", "", _sqlite_insert(spec, f"NEW.{key}", new_ref, update_op)),
+        f"{base}_d": ("DELETE", "", _sqlite_insert(spec, f"OLD.{key}", old_ref, "'D'")),
         f"{base}_k": (
             "UPDATE",
             f" WHEN OLD.{key} IS NOT NEW.{key}",
-            _sqlite_insert(spec, f"OLD.{key}", old_ref, "D"),
+            _sqlite_insert(spec, f"OLD.{key}", old_ref, "'D'"),
         ),
     }
     if spec.ref:
         bodies[f"{base}_m"] = (
             "UPDATE",
             f' WHEN OLD."{spec.ref}" IS NOT NEW."{spec.ref}"',
-            _sqlite_insert(spec, f"NEW.{key}", old_ref, "U"),
+            _sqlite_insert(spec, f"NEW.{key}", old_ref, update_op),
         )
     return {
         name: f"CREATE TRIGGER {name} AFTER {event} ON {table} FOR EACH ROW{when} BEGIN {body} END"
@@ -122,6 +135,7 @@ def pg_function_body(spec: CaptureSpec) -> str:
     new_ref = f'NEW."{spec.ref}"' if spec.ref else "NULL"
     old_ref = f'OLD."{spec.ref}"' if spec.ref else "NULL"
     key = f'"{spec.key}"'
+    update = _update_op(spec, 'OLD."{c}" IS DISTINCT FROM NEW."{c}"')
     lines = [
         "DECLARE origin text := COALESCE(NULLIF(current_setting("
         f"{_lit(PG_SETTING)}, true), ''), 'app');",
@@ -137,11 +151,16 @@ def pg_function_body(spec: CaptureSpec) -> str:
     if spec.ref:
         lines += [
             f'IF TG_OP = \'UPDATE\' AND OLD."{spec.ref}" IS DISTINCT FROM NEW."{spec.ref}" THEN',
-            _PG_INSERT.format(table=table, key=f"NEW.{key}", ref=old_ref, op="'U'"),
+            _PG_INSERT.format(table=table, key=f"NEW.{key}", ref=old_ref, op=update),
             "END IF;",
         ]
     lines += [
-        _PG_INSERT.format(table=table, key=f"NEW.{key}", ref=new_ref, op="left(TG_OP, 1)"),
+        _PG_INSERT.format(
+            table=table,
+            key=f"NEW.{key}",
+            ref=new_ref,
+            op=f"CASE WHEN TG_OP = 'INSERT' THEN 'I' ELSE {update} END",
+        ),
         "RETURN NULL;",
         "END;",
     ]
@@ -165,7 +184,7 @@ def _postgresql(spec: CaptureSpec) -> dict[str, str]:
 
 _MY_INSERT = (
     f"INSERT INTO {LOG_TABLE} (table_name, row_key, ref_key, op, origin, captured_at) "
-    f"VALUES ({{table}}, {{key}}, {{ref}}, '{{op}}', COALESCE({MYSQL_VARIABLE}, 'app'), "
+    f"VALUES ({{table}}, {{key}}, {{ref}}, {{op}}, COALESCE({MYSQL_VARIABLE}, 'app'), "
     "UTC_TIMESTAMP(6));"
 )
 
@@ -176,20 +195,17 @@ def mysql_trigger_body(spec: CaptureSpec, event: str) -> str:
     key = f"`{spec.key}`"
     new_ref = f"NEW.`{spec.ref}`" if spec.ref else "NULL"
     old_ref = f"OLD.`{spec.ref}`" if spec.ref else "NULL"
+    delete_old = _MY_INSERT.format(table=table, key=f"OLD.{key}", ref=old_ref, op="'D'")
     if event == "delete":
-        return f"BEGIN {_MY_INSERT.format(table=table, key=f'OLD.{key}', ref=old_ref, op='D')} END"
-    op = _OPS[event]
+        return f"BEGIN {delete_old} END"
+    update = _update_op(spec, "NOT (OLD.`{c}` <=> NEW.`{c}`)")
+    op = "'I'" if event == "insert" else update
     parts = [_MY_INSERT.format(table=table, key=f"NEW.{key}", ref=new_ref, op=op)]
     if event == "update":
-        parts.append(
-            f"IF NOT (OLD.{key} <=> NEW.{key}) THEN "
-            f"{_MY_INSERT.format(table=table, key=f'OLD.{key}', ref=old_ref, op='D')} END IF;"
-        )
+        parts.append(f"IF NOT (OLD.{key} <=> NEW.{key}) THEN {delete_old} END IF;")
         if spec.ref:
-            parts.append(
-                f"IF NOT (OLD.`{spec.ref}` <=> NEW.`{spec.ref}`) THEN "
-                f"{_MY_INSERT.format(table=table, key=f'NEW.{key}', ref=old_ref, op='U')} END IF;"
-            )
+            moved = _MY_INSERT.format(table=table, key=f"NEW.{key}", ref=old_ref, op=update)
+            parts.append(f"IF NOT (OLD.`{spec.ref}` <=> NEW.`{spec.ref}`) THEN {moved} END IF;")
     return "BEGIN " + " ".join(parts) + " END"
 
 

@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from zhongtai.legacy.schema import t_order
-from zhongtai.migrate.mapping import GroupIndex, Mapping
+from zhongtai.migrate.mapping import Group, GroupIndex, Lookup, Mapping
 from zhongtai.migrate.mappings.people import NEW_MEMBER_BASE, People
 
 Keys = dict[str, set[int]]
@@ -89,6 +89,47 @@ def _people(old: People, new: People, conn: Connection) -> Keys:
 
 # Lookup name → rule for the reference mappings (old value, new value, legacy connection).
 RULES: dict[str, Callable[[Any, Any, Connection], Keys]] = {"people": _people}
+
+# table → the columns a fact reads (None: any column), so that sync rebuilds a fact only when
+# an insert, a delete or an update of one of those columns (op ``W``) reached its tables.
+# Columns are listed only for the facts that are expensive to rebuild (whole-order scans);
+# the cheap ones say "any column", which cannot go stale when their code changes.
+Inputs = dict[str, tuple[str, ...] | None]
+_PEOPLE_INPUTS: Inputs = {
+    "t_member": ("openid", "unionid", "mobile", "is_deleted"),
+    "t_order": ("member_id", "recipient_phone", "platform_user_id", "channel"),
+}
+INPUTS: dict[str, Inputs] = {
+    "people": _PEOPLE_INPUTS,
+    "member_people": _PEOPLE_INPUTS,
+    "order_repush": {"t_order": ("channel", "channel_order_id")},
+    "store_brands": {"t_store": None},
+    "store_binding_owners": {"t_store": None},
+    "catalog": {"t_product": None, "t_product_sku": None},
+    "store_listed_skus": {"t_store_product": None},
+    "refund_orders": {"t_refund": None, "t_order": ("order_no",), "t_payment": None},
+}
+
+
+def _member_rows(people: People) -> list[dict]:
+    # The rows ``mappings.members._member_rows`` scans, from an already-resolved People (a
+    # test holds the two equal), so the merge group costs no second whole-table resolution.
+    return [{"id": mid, "person": survivor} for mid, survivor in people.survivor_of.items()]
+
+
+# Fact name → (the fact it is computed from, how): built from that value, never rescanned.
+DERIVED: dict[str, tuple[str, Callable[[Any], list[dict]]]] = {
+    "member_people": ("people", _member_rows),
+}
+
+
+def fact_inputs(item: Group | Lookup) -> Inputs | None:
+    """What a fact is built from; None when unknown (then it is rebuilt whenever used)."""
+    if item.name in INPUTS:
+        return INPUTS[item.name]
+    if isinstance(item, Group) and item.scan is None and item.where is None:
+        return {item.table.name: tuple(item.columns)}
+    return None
 
 
 def ripple(name: str, old: Any, new: Any, conn: Connection, mappings: list[Mapping]) -> Keys:

@@ -23,6 +23,7 @@ import threading
 from collections.abc import Sequence
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from zhongtai.config import Settings
@@ -49,12 +50,14 @@ Marks = dict[str, tuple[datetime, datetime | None] | None]
 
 def backfill_marks(conn: Connection, names: Sequence[str]) -> Marks:
     """mapping → (planned_at, finished_at) of its backfill, None when it never ran."""
+    marks: Marks = dict.fromkeys(names)
     if not checkpoints.state_exists(conn):
-        return dict.fromkeys(names)
-    marks: Marks = {}
-    for name in names:
-        info = checkpoints.run_info(conn, name)
-        marks[name] = None if info is None else (info["planned_at"], info["finished_at"])
+        return marks
+    run = checkpoints.backfill_run.c
+    rows = conn.execute(
+        sa.select(run.mapping, run.planned_at, run.finished_at).where(run.mapping.in_(names))
+    )
+    marks.update({name: (planned, finished) for name, planned, finished in rows})
     return marks
 
 
@@ -67,8 +70,14 @@ class ForwardSyncer:
 
     direction = DIRECTION
 
-    def __init__(self, settings: Settings, *, batch: int = 500,
-                 mappings: Sequence[Mapping] | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        batch: int = 500,
+        mappings: Sequence[Mapping] | None = None,
+        refresh_every: float = 0.0,
+    ) -> None:
         self.mappings = list(mappings or all_mappings().values())
         self.by_name = {m.name: m for m in self.mappings}
         self.batch = batch
@@ -77,7 +86,7 @@ class ForwardSyncer:
         try:
             require_installed(self.endpoints.legacy, forward_specs(self.mappings), SOURCE)
             syncstate.ensure_state(self.endpoints.state)
-            self.cache = ContextCache(self.mappings)
+            self.cache = ContextCache(self.mappings, refresh_every)
             with self.endpoints.legacy.connect() as conn:
                 self.cache.baseline(conn)
         except BaseException:
@@ -100,10 +109,11 @@ class ForwardSyncer:
         with state.connect() as conn:
             before = backfill_marks(conn, names)
             cursor = syncstate.load_cursor(conn, DIRECTION, SOURCE)
+            deferred = syncstate.deferred_summary(conn, DIRECTION)
             from_deferred = {
                 name: set(syncstate.deferred_keys(conn, DIRECTION, name, self.batch))
                 for name in names
-                if _ready(before[name])
+                if name in deferred and _ready(before[name])
             }
         self.cache.new_batch()
         bad: dict[str, dict[int, tuple[str, str]]] = {}
@@ -111,11 +121,16 @@ class ForwardSyncer:
         waiting: dict[str, set[int]] = {}
         with self.endpoints.legacy.connect() as src:
             changes = changelog.read_changes(src, self.batch)
+            self.cache.note(changes)
             fan = fan_out(changes, self.deps)
             pending = {name: set(keys) for name, keys in fan.keys.items()}
             for name, keys in from_deferred.items():
                 if keys:
                     pending.setdefault(name, set()).update(keys)
+            due = self.cache.due()  # changed facts whose lazy rebuild is due: ripple them
+            for mapping in self.mappings:
+                if due and self.cache.uses(mapping, due) and _ready(before[mapping.name]):
+                    self._refresh(src, mapping, pending, out)
             while pending:
                 name = next(n for n in names if n in pending)
                 keys = pending.pop(name)
@@ -124,12 +139,7 @@ class ForwardSyncer:
                     waiting.setdefault(name, set()).update(keys)
                     continue
                 mapping = self.by_name[name]
-                for fact in self.cache.refresh(src, mapping):
-                    extra = ripple(fact.name, fact.old, fact.new, src, self.mappings)
-                    for other, more in extra.items():
-                        if other in self.by_name:
-                            out.rippled[other] += len(more)
-                            pending.setdefault(other, set()).update(more)
+                self._refresh(src, mapping, pending, out)
                 bad[name] = self._apply(src, mapping, keys)
                 applied.setdefault(name, set()).update(keys)
                 out.applied[name] += len(keys)
@@ -143,6 +153,23 @@ class ForwardSyncer:
         out.last_id = max((c.id for c in changes), default=cursor.last_id)
         out.full = len(changes) >= self.batch or deferred_taken >= self.batch
         return out
+
+    def flush(self) -> BatchOutcome:
+        """One batch with every changed fact rebuilt now and rippled (ends ``--follow``)."""
+        every, self.cache.refresh_every = self.cache.refresh_every, 0.0
+        try:
+            return self.step()
+        finally:
+            self.cache.refresh_every = every
+
+    def _refresh(self, src: Connection, mapping: Mapping, pending: dict, out) -> None:
+        """Rebuild ``mapping``'s out-of-date facts; queue the rows their changes touch."""
+        for fact in self.cache.refresh(src, mapping):
+            extra = ripple(fact.name, fact.old, fact.new, src, self.mappings)
+            for other, more in extra.items():
+                if other in self.by_name:
+                    out.rippled[other] += len(more)
+                    pending.setdefault(other, set()).update(more)
 
     def _apply(self, src: Connection, mapping: Mapping, keys: set[int]) -> dict:
         ctx = self.cache.context(mapping)
@@ -190,6 +217,7 @@ def run_sync(
     follow: bool = False,
     batch: int = 500,
     poll: float = 0.2,
+    refresh: float = 2.0,
     stop: threading.Event | None = None,
     on_batch=None,
 ) -> SyncReport:
@@ -204,7 +232,7 @@ def run_sync(
 
         syncer = ReverseSyncer(settings, batch=batch)
     else:
-        syncer = ForwardSyncer(settings, batch=batch)
+        syncer = ForwardSyncer(settings, batch=batch, refresh_every=refresh if follow else 0.0)
     try:
         return run(syncer, follow=follow, poll=poll, stop=stop, on_batch=on_batch)
     finally:

@@ -108,6 +108,9 @@ def run(
         if not follow:
             break
         stop.wait(poll)
+    flush = getattr(syncer, "flush", None)
+    if follow and flush is not None:  # facts refreshed lazily while following: settle them
+        report.add(flush())
     report.backlog = syncer.backlog()
     report.seconds = time.monotonic() - started
     return report
