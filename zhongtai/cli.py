@@ -513,6 +513,10 @@ def migrate_sync(
         bool, typer.Option("--reverse", help="Platform → legacy, for stores on the platform.")
     ] = False,
     poll: Annotated[float, typer.Option(min=0.01, help="Seconds between empty polls.")] = 0.2,
+    refresh: Annotated[
+        float,
+        typer.Option(min=0, help="--follow: rebuild merge facts at most every S s (0: always)."),
+    ] = 2.0,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Apply captured changes in order and in batches (idempotent); report lag."""
@@ -534,8 +538,8 @@ def migrate_sync(
     previous = signal.signal(signal.SIGINT, lambda *_: stop.set()) if follow else None
     try:
         report = run_sync(
-            state.settings, reverse=reverse, follow=follow, batch=batch, poll=poll, stop=stop,
-            on_batch=progress,
+            state.settings, reverse=reverse, follow=follow, batch=batch, poll=poll,
+            refresh=refresh, stop=stop, on_batch=progress,
         )  # fmt: skip
     finally:
         if previous is not None:
