@@ -13,7 +13,9 @@
    bulk-inserted into a second set of fresh center databases — PostgreSQL: binary ``COPY``;
    SQLite: ``executemany`` of plain INSERTs, one transaction per table — timed per mapping.
 4. Prints target rows/s of both and the ratio backfill / raw per mapping and overall
-   (issue 5's target: at least 40%). The sync-lag half of this bench belongs to the sync work.
+   (issue 5's target: at least 40%).
+5. The sync half (``bench/sync_lag.py``, skip with ``--sync-seconds 0``): sync lag p50/p99
+   at 200 changes/s on legacy, against the backfilled centers (target p99 ≤ 2 s).
 
 Shared machines are noisy: the load average is printed before and after.
 """
@@ -142,6 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--chunk", type=int, default=2_000)
     parser.add_argument("--targets", default="sqlite,postgresql")
     parser.add_argument("--legacy", default="", help="legacy URL (default: SQLite, seeded)")
+    parser.add_argument("--sync-seconds", type=float, default=20.0, help="sync lag half; 0 skips")
     args = parser.parse_args(argv)
     print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     mappings = list(all_mappings().values())
@@ -163,11 +166,30 @@ def main(argv: list[str] | None = None) -> int:
                 report = backfill(bf_settings, chunk_size=args.chunk, workers=args.workers)
                 raw = _raw(raw_settings, mappings, rows)
                 _print(engine, args, report, raw)
+                if args.sync_seconds:
+                    _sync_lag(bf_settings, engine, args.sync_seconds)
             finally:
                 for url in created:
                     drop_database(url)
     print(f"load average after: {os.getloadavg()[0]:.2f}")
     return 0
+
+
+def _sync_lag(settings, engine: str, seconds: float) -> None:
+    """The sync half (bench/sync_lag.py) on the centers just backfilled: 200 changes/s."""
+    from zhongtai.migrate.capture import install_capture, remove_capture
+
+    # Importable by name (its load writer runs in a spawned process); appended after the
+    # standard library, so no bench file shadows a module.
+    sys.path.append(str(Path(__file__).parent))
+    import sync_lag
+
+    install_capture(settings)
+    try:
+        figures = sync_lag.measure(settings, rate=200.0, seconds=seconds)
+    finally:
+        remove_capture(settings, force=True)
+    sync_lag.print_figures(f"legacy → {engine}", figures, 200.0)
 
 
 def _print(engine, args, report, raw) -> None:
