@@ -65,6 +65,8 @@ def build_report(
     """Run the selected checks now and gather them with the recorded history."""
     report = Report(generated_at=datetime.now(UTC))
     if data:
+        # Live systems move rows while they are compared: read differences again after 1 s.
+        options = options or Options(settle_seconds=1.0)
         report.data = compare_data(settings, names, options=options, events=events)
     if invariants:
         report.invariants = check_invariants(settings)
