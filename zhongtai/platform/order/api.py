@@ -131,7 +131,8 @@ def record_push(order_no: str, body: PushRecordIn, uow: Uow, view: ViewParam = V
 
 @router.get("/orders/{order_no}")
 def get_order(order_no: str, uow: Uow, view: ViewParam = View.FINE) -> dict:
-    return render(service.get_order(uow, order_no), view)
+    # Coarse and medium views show no lines: skip loading them.
+    return render(service.get_order(uow, order_no, lines=view == View.FINE), view)
 
 
 @router.delete("/orders/{order_no}")

@@ -320,9 +320,13 @@ def delete_order(uow: OrderUnitOfWork, order_no: str) -> Order:
         return order
 
 
-def get_order(uow: OrderUnitOfWork, order_no: str) -> Order:
+def get_order(uow: OrderUnitOfWork, order_no: str, *, lines: bool = True) -> Order:
+    """The live order; ``lines=False`` reads its header and references only."""
     with uow:
-        return load_order(uow, order_no)
+        order = uow.orders.get(order_no, lines=lines)
+        if order is None or order.deleted_at is not None:
+            raise not_found(f"order_no {order_no!r}")
+        return order
 
 
 def find_by_channel(uow: OrderUnitOfWork, channel: Channel, channel_order_id: str) -> Order:
