@@ -535,15 +535,17 @@ def migrate_sync(
             last[0] = time.monotonic()
             err_console.print(batch_line(outcome))
 
-    previous = signal.signal(signal.SIGINT, lambda *_: stop.set()) if follow else None
+    # Ctrl-C or a service manager's SIGTERM ends --follow after the batch in hand (settled).
+    signals = (signal.SIGINT, signal.SIGTERM) if follow else ()
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in signals}
     try:
         report = run_sync(
             state.settings, reverse=reverse, follow=follow, batch=batch, poll=poll,
             refresh=refresh, stop=stop, on_batch=progress,
         )  # fmt: skip
     finally:
-        if previous is not None:
-            signal.signal(signal.SIGINT, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     if as_json:
         print(json.dumps(report.as_dict(), indent=2, ensure_ascii=False))
     else:
