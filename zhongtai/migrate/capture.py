@@ -22,11 +22,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from zhongtai.config import Settings, mask_url
-from zhongtai.errors import ConfigError, ZhongtaiError
+from zhongtai.errors import ZhongtaiError
 from zhongtai.migrate import capture_sql as ddl
+from zhongtai.migrate.capture_specs import forward_specs, owned_specs
 from zhongtai.migrate.capture_sql import LOG_TABLE, TRIGGER_PREFIX, CaptureSpec
 from zhongtai.migrate.changelog import change_log, origin_table
-from zhongtai.migrate.mapping import Group, Mapping
+from zhongtai.migrate.mapping import Mapping
 
 
 class CaptureError(ZhongtaiError):
@@ -60,52 +61,6 @@ class CaptureResult:
 
     def as_dict(self) -> dict:
         return dict(vars(self))
-
-
-# --------------------------------------------------------------------------- specs (pure)
-
-
-def _single_key(table: sa.Table) -> str:
-    cols = [c.name for c in table.primary_key.columns]
-    if len(cols) != 1:
-        raise ConfigError(
-            f"table {table.name} has primary key {cols}; change capture needs one integer key"
-        )
-    return cols[0]
-
-
-def forward_specs(mappings: Sequence[Mapping]) -> list[CaptureSpec]:
-    """Capture specs for every legacy table the mappings read, parents recorded for children."""
-    keys: dict[str, str] = {}
-    refs: dict[str, set[str]] = {}
-    for m in mappings:
-        keys.setdefault(m.source.name, m.key)
-        for child in m.children:
-            keys.setdefault(child.table.name, _single_key(child.table))
-            refs.setdefault(child.table.name, set()).add(child.column)
-        for item in (m.group, *m.uses):
-            if isinstance(item, Group):
-                keys.setdefault(item.table.name, _single_key(item.table))
-    specs = []
-    for table, key in keys.items():
-        columns = sorted(refs.get(table, ()))
-        if len(columns) > 1:
-            raise ConfigError(
-                f"table {table} is a child through several columns {columns}; "
-                "change capture records one parent column per table"
-            )
-        specs.append(CaptureSpec(table, key, columns[0] if columns else None))
-    return specs
-
-
-def owned_specs(mappings: Sequence[Mapping]) -> list[CaptureSpec]:
-    """Capture specs for the target tables the mappings own, keyed by their owner column."""
-    specs: dict[str, CaptureSpec] = {}
-    for m in mappings:
-        for target in m.targets:
-            if target.owner:
-                specs.setdefault(target.name, CaptureSpec(target.name, target.owner))
-    return list(specs.values())
 
 
 # --------------------------------------------------------------------------- inspection
@@ -331,3 +286,16 @@ def remove_capture(
     finally:
         for engine in engines.values():
             engine.dispose()
+
+
+__all__ = [
+    "CaptureError",
+    "CaptureResult",
+    "forward_specs",
+    "install",
+    "install_capture",
+    "owned_specs",
+    "remove",
+    "remove_capture",
+    "require_installed",
+]
