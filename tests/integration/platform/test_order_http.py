@@ -128,6 +128,26 @@ def test_pos_cycle_pull_ack_progress(seeded):
     assert wrong.status_code == 409 and wrong.json()["error"]["code"] == "WRONG_STORE"
 
 
+def test_light_views_skip_the_lines_but_commands_keep_them_and_the_history(seeded):
+    no = MEITUAN["order_no"]
+    before = len(seeded.get(f"/orders/{no}").json()["history"])
+    for to in ("ACCEPTED", "PREPARING"):
+        moved = seeded.post(f"/orders/{no}/status?view=coarse", json={"to": to, "source": "POS"})
+        assert moved.status_code == 200 and moved.json()["order"]["main_status"] == to
+    refund = seeded.post(
+        f"/orders/{no}/refund-status?view=medium",
+        json={"to": "APPLIED", "source": "MEITUAN"},
+    )
+    assert refund.status_code == 200 and "items" not in refund.json()["order"]
+    medium = seeded.get(f"/orders/{no}?view=medium").json()
+    assert medium["main_status"] == "PREPARING" and medium["refund_status"] == "APPLIED"
+    assert "history" not in medium and "external_refs" in medium
+    fine = seeded.get(f"/orders/{no}").json()
+    assert [i["line_no"] for i in fine["items"]] == [1, 2] and len(fine["discounts"]) == 1
+    moves = [(h["to_status"], h["source"]) for h in fine["history"]]
+    assert moves[before:] == [("ACCEPTED", "POS"), ("PREPARING", "POS"), ("APPLIED", "MEITUAN")]
+
+
 def test_admin_search_member_orders_day_sequence_and_events(seeded):
     found = seeded.get("/orders", params={"phone": "13800138000"}).json()
     assert [o["order_no"] for o in found["items"]] == [MINI["order_no"]]

@@ -154,6 +154,7 @@ def change_status(order_no: str, body: StatusIn, uow: Uow, view: ViewParam = Vie
         expected_store_id=body.expected_store_id,
         expected_version=body.expected_version,
         pickup_code=body.pickup_code,
+        lines=view == View.FINE,  # lighter answers need not read the lines
     )
     return _outcome(outcome, view)
 
@@ -185,6 +186,7 @@ def change_refund(
         reason=body.reason,
         push=push_key(body.push),
         expected_store_id=body.expected_store_id,
+        lines=view == View.FINE,
     )
     return _outcome(outcome, view)
 

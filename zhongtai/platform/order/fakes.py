@@ -31,7 +31,9 @@ class FakeOrderRepository(OrderRepository):
         found = [o for o in self.rows.values() if predicate(o)]
         return copy.deepcopy(found[0]) if found else None
 
-    def get(self, order_no: str, *, for_update: bool = False, lines: bool = True) -> Order | None:
+    def get(
+        self, order_no: str, *, for_update: bool = False, lines: bool = True, history: bool = True
+    ) -> Order | None:
         return self._find(lambda o: o.order_no == order_no)
 
     def get_many(self, order_nos: list[str], *, for_update: bool = False) -> list[Order]:

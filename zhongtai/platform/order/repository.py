@@ -42,9 +42,13 @@ class OrderRepository(abc.ABC):
     """Load and save :class:`Order` aggregates; read the outbox."""
 
     @abc.abstractmethod
-    def get(self, order_no: str, *, for_update: bool = False, lines: bool = True) -> Order | None:
-        """The order with this number, deleted or not; ``lines=False`` leaves its items,
-        discounts and history empty (a header read: fewer queries, never saved back)."""
+    def get(
+        self, order_no: str, *, for_update: bool = False, lines: bool = True, history: bool = True
+    ) -> Order | None:
+        """The order with this number, deleted or not. ``lines=False`` leaves its items and
+        discounts empty (written once at creation, never saved back: fine for any command
+        whose answer shows no lines); ``history=False`` leaves its history empty too (a
+        header read, never to be saved)."""
 
     @abc.abstractmethod
     def get_many(self, order_nos: list[str], *, for_update: bool = False) -> list[Order]:
@@ -127,7 +131,17 @@ class SqlOrderRepository(OrderRepository):
         self.conn = connection
         self.ids = ids
 
-    def _load(self, where, *, for_update=False, order_by=None, limit=None, offset=0, lines=True):
+    def _load(
+        self,
+        where,
+        *,
+        for_update=False,
+        order_by=None,
+        limit=None,
+        offset=0,
+        lines=True,
+        history=True,
+    ):
         query = sa.select(t.orders).where(where)
         if order_by is not None:
             query = query.order_by(*order_by).limit(limit).offset(offset)
@@ -146,8 +160,10 @@ class SqlOrderRepository(OrderRepository):
         ):
             grouped: dict[int, list] = {i: [] for i in ids}
             children[name] = grouped
-            if not lines and name != "refs":
-                continue  # a header read: each child table skipped is one query fewer
+            if (not lines and name in ("items", "discounts")) or (
+                not history and name == "history"
+            ):
+                continue  # each child table skipped is one query fewer
             stmt = sa.select(table).where(table.c.order_id.in_(ids)).order_by(key)
             if for_update:
                 # A locking read sees the latest commit under MariaDB's REPEATABLE READ too.
@@ -161,9 +177,11 @@ class SqlOrderRepository(OrderRepository):
             for h in headers
         ]
 
-    def get(self, order_no: str, *, for_update: bool = False, lines: bool = True) -> Order | None:
+    def get(
+        self, order_no: str, *, for_update: bool = False, lines: bool = True, history: bool = True
+    ) -> Order | None:
         where = t.orders.c.order_no == order_no
-        found = self._load(where, for_update=for_update, lines=lines)
+        found = self._load(where, for_update=for_update, lines=lines, history=history)
         return found[0] if found else None
 
     def get_many(self, order_nos: list[str], *, for_update: bool = False) -> list[Order]:

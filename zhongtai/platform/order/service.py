@@ -85,8 +85,10 @@ def not_found(what: str) -> NotFound:
     )
 
 
-def load_order(uow: OrderUnitOfWork, order_no: str, *, for_update: bool = False) -> Order:
-    order = uow.orders.get(order_no, for_update=for_update)
+def load_order(
+    uow: OrderUnitOfWork, order_no: str, *, for_update: bool = False, lines: bool = True
+) -> Order:
+    order = uow.orders.get(order_no, for_update=for_update, lines=lines)
     if order is None or order.deleted_at is not None:
         raise not_found(f"order_no {order_no!r}")
     return order
@@ -195,12 +197,14 @@ def _command(
     push: PushKey | None,
     expected_store_id: int | None = None,
     expected_version: int | None = None,
+    lines: bool = True,
 ) -> Outcome:
-    """Load, guard, apply, save, record the push: the shape of every change."""
+    """Load, guard, apply, save, record the push: the shape of every change (``lines=False``
+    when the answer shows no lines: commands never change them, so they need not be read)."""
 
     def attempt() -> Outcome:
         with uow:
-            order = load_order(uow, order_no, for_update=True)
+            order = load_order(uow, order_no, for_update=True, lines=lines)
             check_store(order, expected_store_id)
             if push is not None:
                 if not push.matches(order):
@@ -242,6 +246,7 @@ def change_status(
     expected_store_id: int | None = None,
     expected_version: int | None = None,
     pickup_code: str | None = None,
+    lines: bool = True,
 ) -> Outcome:
     """Move the main status (and optionally record a handoff step in the same transaction;
     ``pickup_code`` sets the code the store gives the customer, e.g. when READY)."""
@@ -262,6 +267,7 @@ def change_status(
         push=push,
         expected_store_id=expected_store_id,
         expected_version=expected_version,
+        lines=lines,
     )
 
 
@@ -291,13 +297,16 @@ def change_refund(
     reason: str | None = None,
     push: PushKey | None = None,
     expected_store_id: int | None = None,
+    lines: bool = True,
 ) -> Outcome:
     """Move the refund track; the money itself moves in the payment center."""
 
     def apply(order: Order, now: Any) -> None:
         order.change_refund(target, source=source, now=now, amount=amount, reason=reason)
 
-    return _command(uow, order_no, apply, push=push, expected_store_id=expected_store_id)
+    return _command(
+        uow, order_no, apply, push=push, expected_store_id=expected_store_id, lines=lines
+    )
 
 
 def next_day_sequence(uow: OrderUnitOfWork, store_id: int, business_day: date) -> int:
@@ -323,7 +332,7 @@ def delete_order(uow: OrderUnitOfWork, order_no: str) -> Order:
 def get_order(uow: OrderUnitOfWork, order_no: str, *, lines: bool = True) -> Order:
     """The live order; ``lines=False`` reads its header and references only."""
     with uow:
-        order = uow.orders.get(order_no, lines=lines)
+        order = uow.orders.get(order_no, lines=lines, history=lines)
         if order is None or order.deleted_at is not None:
             raise not_found(f"order_no {order_no!r}")
         return order
