@@ -84,7 +84,6 @@ async def handle_notify(calls: CenterCalls, body: bytes) -> None:
     if order is None or order["order_no"] != pay["order_no"]:
         order = await get_order(calls, pay["order_no"], "medium")
     order_no = order["order_no"]
-    check_move(order_no, status_of(order), OrderStatus.NEW)
     notify = {
         "success": True,
         "amount": fee,
@@ -94,11 +93,13 @@ async def handle_notify(calls: CenterCalls, body: bytes) -> None:
     }
     move = {"to": "PAID", "source": "MP", "reason": "WX notify"}
     try:
+        check_move(order_no, status_of(order), OrderStatus.NEW)
         await asyncio.gather(
             _notify(calls, trade_no, order_no, notify), write(calls, order_no, "/status", move)
         )
     except LegacyError:
-        # A copy of this notify racing us got there first. The legacy, serialised on the
+        # A copy of this notify racing us got there first (it may already have moved the
+        # order we read, or our own calls lost to it). The legacy, serialised on the
         # payment row, would have found it paid and answered SUCCESS: so do we, once the
         # payment is recorded (and the order moved, by whichever copy gets to it).
         pay = await _payment(calls, trade_no)
