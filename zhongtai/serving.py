@@ -51,6 +51,10 @@ def serve_app(app, host: str, port: int, *, name: str, workers: int = 1) -> None
         app,
         host=host,
         port=port,
+        # The same for legacy, platform and centers, so their figures compare fairly:
+        # uvloop and httptools when installed (pyproject asks for both), else pure Python.
+        loop="auto",
+        http="auto",
         log_level="warning",
         access_log=False,
         timeout_graceful_shutdown=5,
