@@ -99,14 +99,17 @@ def prepare(urls: dict[str, str], orders: int) -> object:
         seed_legacy(urls["legacy"], stores=stores, members=max(100, orders // 10),
                     orders=orders, seed=42, reset=True, progress=False)  # fmt: skip
         print(f"  seeded in {time.perf_counter() - started:.0f} s")
+        for name in ("order", "state"):  # a new legacy: start the migration afresh
+            drop_database(urls[name])
+            ensure_database(urls[name])
     upgrade_center(settings, "order")
-    if _count(urls["order"], ot.orders) <= 0 or have_legacy != orders:
-        print("backfilling the orders mapping (2 workers) …", flush=True)
-        started = time.perf_counter()
-        report = backfill(settings, ["orders"], workers=2, chunk_size=2_000)
-        (outcome,) = [o for o in report.outcomes if o.name == "orders"]
-        print(f"  {outcome.rows_read:,} orders → {outcome.rows_written:,} rows in "
-              f"{time.perf_counter() - started:.0f} s")  # fmt: skip
+    # --resume: a kept pair is already done (quick), an interrupted one continues.
+    print("backfilling the orders mapping (2 workers) …", flush=True)
+    started = time.perf_counter()
+    report = backfill(settings, ["orders"], workers=2, chunk_size=2_000, resume=True)
+    (outcome,) = [o for o in report.outcomes if o.name == "orders"]
+    print(f"  {outcome.status}: {outcome.rows_read:,} orders → {outcome.rows_written:,} rows in "
+          f"{time.perf_counter() - started:.0f} s")  # fmt: skip
     return settings
 
 
@@ -132,28 +135,35 @@ def orders_bench(args, tmp: Path) -> None:
     urls = _urls(args.engines, args.orders, tmp)
     settings = prepare(urls, args.orders)
     (orders,) = [m for m in resolve(["orders"]) if m.name == "orders"]
-    print(f"\nload average: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
-    started = time.perf_counter()
-    parity = compare_data(settings, mappings=[orders], record=False)
-    spent = time.perf_counter() - started
-    assert parity.ok, [u.as_dict()["counts"] for u in parity.units]
+    runs = []
+    for workers in args.workers:
+        print(f"\nload average: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs", flush=True)
+        started = time.perf_counter()
+        options = Options(workers=workers)
+        parity = compare_data(settings, mappings=[orders], options=options, record=False)
+        runs.append((workers, time.perf_counter() - started, parity))
+        assert parity.ok, [u.as_dict()["counts"] for u in parity.units]
+    print(f"load average: {os.getloadavg()[0]:.2f}", flush=True)
+    lrows, lsec = plain_scan(urls["legacy"], LEGACY_TABLES)
+    prows, psec = plain_scan(urls["order"], ORDER_TABLES)
+    parity = runs[0][2]
     legacy_rows = sum(u.legacy_rows for u in parity.units)
     platform_rows = sum(u.platform_rows for u in parity.units)
     read = next(m for m in parity.mappings if m.name == "orders").rows_read
-    lrows, lsec = plain_scan(urls["legacy"], LEGACY_TABLES)
-    prows, psec = plain_scan(urls["order"], ORDER_TABLES)
     print(f"\n== compare data orders: {read:,} legacy orders → {legacy_rows:,} mapped rows vs "
           f"{platform_rows:,} platform rows ({args.engines}) ==")  # fmt: skip
     for u in parity.units:
         print(f"   {u.name:28} hashed legacy/platform: {u.legacy_hash}/{u.platform_hash}")
     both = legacy_rows + platform_rows
-    print(f"compare data      {spent:8.1f} s   {read / spent:10,.0f} orders/s   "
-          f"{both / spent:10,.0f} rows/s (mapped + platform rows)")  # fmt: skip
-    print(f"plain scan legacy {lsec:8.1f} s   {lrows / lsec:10,.0f} rows/s ({lrows:,} rows)")
-    print(f"plain scan center {psec:8.1f} s   {prows / psec:10,.0f} rows/s ({prows:,} rows)")
     scan = lsec + psec
-    print(f"plain scan both   {scan:8.1f} s   {(lrows + prows) / scan:10,.0f} rows/s")
-    print(f"compare / plain scan time: {spent / scan:.2f}x")
+    for workers, spent, _ in runs:
+        rate = f"{read / spent:9,.0f} orders/s {both / spent:10,.0f} rows/s (mapped + platform)"
+        print(
+            f"compare data, {workers} worker(s) {spent:8.1f} s {rate}  {spent / scan:.2f}x the scan"
+        )
+    print(f"plain scan legacy        {lsec:8.1f} s {lrows / lsec:10,.0f} rows/s ({lrows:,} rows)")
+    print(f"plain scan center        {psec:8.1f} s {prows / psec:10,.0f} rows/s ({prows:,} rows)")
+    print(f"plain scan both          {scan:8.1f} s {(lrows + prows) / scan:10,.0f} rows/s")
     if not args.keep:
         for url in urls.values():
             drop_database(url)
@@ -261,6 +271,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--engines", choices=("mariadb-pg", "sqlite"), default="mariadb-pg")
     parser.add_argument("--pair-rows", type=int, default=1_000_000)
     parser.add_argument("--keep", action="store_true", help="keep the seeded pair for reuse")
+    parser.add_argument(
+        "--workers", type=lambda t: [int(x) for x in t.split(",")], default=[1, 2],
+        help="compare runs with these worker counts (default 1,2)",
+    )  # fmt: skip
     parser.add_argument("--skip-orders", action="store_true")
     parser.add_argument("--skip-pair", action="store_true")
     args = parser.parse_args(argv)
