@@ -190,8 +190,8 @@ def _pair_tables():
 
 FILL = """
 INSERT INTO t_pair
-SELECT g, (g * 7919) % 100000, (ARRAY['NEW','PAID','DONE','CANCELLED'])[1 + g % 4],
-       (g * 31) % 1000000, CASE WHEN g % 10 = 0 THEN NULL ELSE 'note ' || g END,
+SELECT g, ((g::bigint * 7919) % 100000)::int, (ARRAY['NEW','PAID','DONE','CANCELLED'])[1 + g % 4],
+       (g::bigint * 31) % 1000000, CASE WHEN g % 10 = 0 THEN NULL ELSE 'note ' || g END,
        TIMESTAMP '2024-01-01' + g * INTERVAL '1 second'
 FROM generate_series(1, :n) AS g
 """
