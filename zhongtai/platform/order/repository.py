@@ -130,6 +130,10 @@ class SqlOrderRepository(OrderRepository):
     def __init__(self, connection: Connection, ids: IdAllocator) -> None:
         self.conn = connection
         self.ids = ids
+        # order id -> (history rows stored, its reference rows) as loaded in this transaction:
+        # the version guard of ``save`` proves both are still what is stored, so a save
+        # need not count the history again nor rewrite references that did not change.
+        self._stored: dict[int, tuple[int, list[dict]]] = {}
 
     def _load(
         self,
@@ -170,12 +174,18 @@ class SqlOrderRepository(OrderRepository):
                 stmt = stmt.with_for_update()
             for row in self.conn.execute(stmt).mappings():
                 grouped[row["order_id"]].append(row)
-        return [
+        orders = [
             order_from_rows(
                 h, *(children[n][h["id"]] for n in ("items", "discounts", "history", "refs"))
             )
             for h in headers
         ]
+        for o in orders:  # a header read (no history) cannot vouch for what is stored
+            if history:
+                self._stored[o.id] = (len(o.history), ref_rows(o))
+            else:
+                self._stored.pop(o.id, None)
+        return orders
 
     def get(
         self, order_no: str, *, for_update: bool = False, lines: bool = True, history: bool = True
@@ -208,7 +218,7 @@ class SqlOrderRepository(OrderRepository):
         for table, rows in static_rows(order):
             if rows:
                 self.conn.execute(sa.insert(table), rows)
-        self._append(order, already=0)
+        self._append(order, already=0, refs=ref_rows(order))
 
     def save(self, order: Order) -> None:
         c = t.orders.c
@@ -223,22 +233,33 @@ class SqlOrderRepository(OrderRepository):
         if result.rowcount != 1:
             raise stale(order)
         order.version += 1
-        h = t.order_status_history.c
-        stored = self.conn.execute(
-            sa.select(sa.func.count())
-            .select_from(t.order_status_history)
-            .where(h.order_id == order.id)
-        ).scalar_one()
-        self.conn.execute(sa.delete(t.external_refs).where(t.external_refs.c.order_id == order.id))
-        self._append(order, already=stored)
+        known = self._stored.get(order.id)
+        if known is None:
+            h = t.order_status_history.c
+            stored = self.conn.execute(
+                sa.select(sa.func.count())
+                .select_from(t.order_status_history)
+                .where(h.order_id == order.id)
+            ).scalar_one()
+        else:
+            stored = known[0]
+        refs = ref_rows(order)
+        if known is not None and known[1] == refs:
+            refs = []  # unchanged: leave the stored rows alone
+        else:
+            where = t.external_refs.c.order_id == order.id
+            self.conn.execute(sa.delete(t.external_refs).where(where))
+        self._append(order, already=stored, refs=refs)
 
-    def _append(self, order: Order, *, already: int) -> None:
+    def _append(self, order: Order, *, already: int, refs: list[dict]) -> None:
+        # Inserts the history past ``already``, the given reference rows and the pending
+        # events, and remembers what is now stored for a later save in this transaction.
         new_history = history_rows(order, start=already)
         if new_history:
             self.conn.execute(sa.insert(t.order_status_history), new_history)
-        refs = ref_rows(order)
         if refs:
             self.conn.execute(sa.insert(t.external_refs), refs)
+        self._stored[order.id] = (len(order.history), ref_rows(order))
         events = [event_row(self.ids.next_id("order_event"), e) for e in order.events]
         if events:
             self.conn.execute(sa.insert(t.order_outbox), events)
