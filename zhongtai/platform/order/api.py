@@ -116,7 +116,8 @@ def get_push(
     channel: Channel, channel_order_id: str, push_type: str, uow: Uow, view: ViewParam = View.FINE
 ) -> dict:
     """Was this push applied before, and the live order it names (null if none)."""
-    order, seen = pushes.find_push(uow, PushKey(channel, channel_order_id, push_type))
+    key = PushKey(channel, channel_order_id, push_type)
+    order, seen = pushes.find_push(uow, key, lines=view == View.FINE)
     return {"seen": seen, "order": render(order, view) if order is not None else None}
 
 

@@ -40,7 +40,9 @@ class FakeOrderRepository(OrderRepository):
         wanted = set(order_nos)
         return [copy.deepcopy(o) for _, o in sorted(self.rows.items()) if o.order_no in wanted]
 
-    def get_by_channel(self, channel: Channel, channel_order_id: str) -> Order | None:
+    def get_by_channel(
+        self, channel: Channel, channel_order_id: str, *, lines: bool = True
+    ) -> Order | None:
         return self._find(lambda o: o.channel == channel and o.channel_order_id == channel_order_id)
 
     def add(self, order: Order) -> None:

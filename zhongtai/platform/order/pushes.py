@@ -19,11 +19,14 @@ from zhongtai.platform.order.service import (
 )
 
 
-def find_push(uow: OrderUnitOfWork, push: PushKey) -> tuple[Order | None, bool]:
+def find_push(
+    uow: OrderUnitOfWork, push: PushKey, *, lines: bool = True
+) -> tuple[Order | None, bool]:
     """The live order a channel push names (None if there is none) and whether this very push
-    was applied before: what an application needs to judge a push before changing anything."""
+    was applied before: what an application needs to judge a push before changing anything
+    (``lines=False``: its header only)."""
     with uow:
-        order = uow.orders.get_by_channel(push.channel, push.channel_order_id)
+        order = uow.orders.get_by_channel(push.channel, push.channel_order_id, lines=lines)
         if order is not None and order.deleted_at is not None:
             order = None
         return order, uow.pushes.seen(*push_tuple(push)) is not None

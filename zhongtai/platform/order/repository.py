@@ -55,7 +55,11 @@ class OrderRepository(abc.ABC):
         """The orders with these numbers, in id order (missing ones left out)."""
 
     @abc.abstractmethod
-    def get_by_channel(self, channel: Channel, channel_order_id: str) -> Order | None: ...
+    def get_by_channel(
+        self, channel: Channel, channel_order_id: str, *, lines: bool = True
+    ) -> Order | None:
+        """The order a channel knows by this id; ``lines=False``: a header read (no lines,
+        discounts or history)."""
 
     @abc.abstractmethod
     def add(self, order: Order) -> None:
@@ -200,9 +204,12 @@ class SqlOrderRepository(OrderRepository):
         where = t.orders.c.order_no.in_(order_nos)
         return self._load(where, for_update=for_update, order_by=[t.orders.c.id])
 
-    def get_by_channel(self, channel: Channel, channel_order_id: str) -> Order | None:
+    def get_by_channel(
+        self, channel: Channel, channel_order_id: str, *, lines: bool = True
+    ) -> Order | None:
         c = t.orders.c
-        found = self._load((c.channel == channel.value) & (c.channel_order_id == channel_order_id))
+        where = (c.channel == channel.value) & (c.channel_order_id == channel_order_id)
+        found = self._load(where, lines=lines, history=lines)
         return found[0] if found else None
 
     def add(self, order: Order) -> None:
