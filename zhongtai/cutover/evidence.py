@@ -30,6 +30,7 @@ class DataObservation:
     tables: int = 0
     rows: int = 0
     error: str | None = None  # the comparison could not run
+    in_flight: int = 0  # differences seen once only: rows moving while they were compared
 
     @property
     def ok(self) -> bool:

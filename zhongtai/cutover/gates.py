@@ -252,6 +252,8 @@ def _data_gates(gates: StepGates, data: DataObservation | None) -> list[Verdict]
     failing = {t: n for t, n in data.failing.items() if n}
     if not failing:
         text = f"data parity: {data.tables} tables, {data.rows:,} rows, no differences"
+        if data.in_flight:
+            text += f" ({data.in_flight} seen once while rows moved, gone on a second look)"
         return [Verdict("data_parity", subject, "pass", 0, 0, text)]
     total = sum(failing.values())
     where = ", ".join(f"{t} {n}" for t, n in sorted(failing.items()))

@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -117,24 +118,67 @@ def sync_lags(settings: Settings) -> dict[str, float | None]:
     return out
 
 
+SAMPLE = 5_000  # differences kept per kind and table: enough to tell stable from in flight
+
+
+def _fingerprints(parity) -> dict[str, tuple[set[str], int]]:
+    """Per table: the failing differences seen (key and both values), and how many were not
+    kept in the sample (those count as stable: they cannot be told apart)."""
+    from zhongtai.compare.diff import FAILING
+    from zhongtai.compare.model import difference_dict
+
+    out = {}
+    for unit in parity.units:
+        seen = {
+            json.dumps({k: v for k, v in difference_dict(d).items() if k != "label"},
+                       sort_keys=True, default=str)
+            for d in unit.sample
+            if d.kind in FAILING
+        }  # fmt: skip
+        out[unit.name] = (seen, max(unit.failing - len(seen), 0))
+    return out
+
+
 def data_parity(settings: Settings, names: Sequence[str], settle: float = 1.0) -> DataObservation:
     """Compare the named mappings now; a comparison that cannot run is a failing verdict.
 
-    Live traffic moves rows while they are compared: a difference is read again after
-    ``settle`` seconds (the sync lag the step allows) before it counts.
+    Live traffic moves rows while they are compared. The comparison reads a difference again
+    after ``settle`` seconds (the sync lag the step allows); when differences remain, a
+    second comparison runs, and only a difference seen in both, with the same values on both
+    sides, counts: a row in flight shows other values the second time, a real one does not.
     """
     from zhongtai.compare.data import compare_data
     from zhongtai.compare.run import Options
 
+    options = Options(settle_seconds=settle, sample=SAMPLE)
     try:
-        parity = compare_data(settings, list(names), options=Options(settle_seconds=settle))
+        first = compare_data(settings, list(names), options=options)
+        if first.ok:
+            return DataObservation(
+                failing={u.name: 0 for u in first.units},
+                tables=len(first.units),
+                rows=first.rows,
+            )
+        second = compare_data(settings, list(names), options=options)
     except ZhongtaiError as exc:
         return DataObservation(error=exc.message)
+    failing, in_flight = stable_differences(first, second)
     return DataObservation(
-        failing={u.name: u.failing for u in parity.units},
-        tables=len(parity.units),
-        rows=parity.rows,
+        failing=failing, tables=len(second.units), rows=second.rows, in_flight=in_flight
     )
+
+
+def stable_differences(first, second) -> tuple[dict[str, int], int]:
+    """Per table, the failing differences two comparisons agree on (same key, same values on
+    both sides), and how many were seen once only (pure)."""
+    before, after = _fingerprints(first), _fingerprints(second)
+    failing, transient = {}, 0
+    for unit in second.units:
+        now, unsampled = after[unit.name]
+        then, _ = before.get(unit.name, (set(), 0))
+        failing[unit.name] = len(now & then) + unsampled
+        transient += len(now - then) + len(then - now)
+    return failing, transient
 
 
 def observe(

@@ -157,3 +157,26 @@ def test_a_route_with_a_limit_of_its_own_is_judged_apart_from_the_sum():
     assert total.status == "pass" and "(2/400)" in total.message
     assert by_gate(verdicts, "max_mismatch_rate", "pos.pull").status == "pass"
     assert holds(verdicts)
+
+
+def test_only_differences_seen_twice_with_the_same_values_count():
+    from datetime import UTC, datetime
+
+    from zhongtai.compare.diff import ColumnDiff, Difference
+    from zhongtai.compare.model import DataParity, UnitResult
+    from zhongtai.cutover.observe import stable_differences
+
+    def run(*diffs: Difference) -> DataParity:
+        unit = UnitResult("order.orders", "ranged", ["orders"])
+        for d in diffs:
+            unit.counts[d.kind] += 1
+        unit.sample = list(diffs)
+        return DataParity(datetime.now(UTC), units=[unit])
+
+    wrong = Difference("differs", (7,), (ColumnDiff("pickup_code", None, "1234"),))
+    moving = Difference("differs", (9,), (ColumnDiff("main_status", "PAID", "ACCEPTED"),))
+    moved_on = Difference("differs", (9,), (ColumnDiff("main_status", "ACCEPTED", "PREPARING"),))
+    gone = Difference("missing", (11,), row={"id": 11})
+    failing, in_flight = stable_differences(run(wrong, moving, gone), run(wrong, moved_on))
+    assert failing == {"order.orders": 1}  # the pickup code, the same both times
+    assert in_flight == 3
