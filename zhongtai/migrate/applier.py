@@ -58,10 +58,10 @@ def rekey(mapping: Mapping, mapped: Mapped, old: int, new: int) -> Mapped:
     return out
 
 
-def _key_filter(table: sa.Table, key: tuple[str, ...], keep: list[tuple]) -> Any:
+def _key_in(table: sa.Table, key: tuple[str, ...], values: list[tuple]) -> Any:
     if len(key) == 1:
-        return ~table.c[key[0]].in_([k[0] for k in keep])
-    return ~sa.tuple_(*(table.c[k] for k in key)).in_(keep)
+        return table.c[key[0]].in_([v[0] for v in values])
+    return sa.tuple_(*(table.c[k] for k in key)).in_(values)
 
 
 def apply_results(
@@ -81,15 +81,18 @@ def apply_results(
         if not target.owner:
             continue  # shared rows (a category, a platform member): only ever upserted
         table = target.table
+        columns = [table.c[k] for k in target.key]
         for batch in _chunks(owners):
-            keep = [
+            keep = {
                 tuple(row[k] for k in target.key)
                 for owner in batch
                 for row in owned[owner].get(target.name, ())
-            ]
-            stmt = sa.delete(table).where(table.c[target.owner].in_(batch))
-            if keep:
-                stmt = stmt.where(_key_filter(table, target.key, keep))
-            conn.execute(stmt)
+            }
+            # Read the owned keys and delete the few that went away: one short statement,
+            # where a NOT IN (every kept key) would send thousands of values each time.
+            found = conn.execute(sa.select(*columns).where(table.c[target.owner].in_(batch)))
+            stale = [tuple(r) for r in found if tuple(r) not in keep]
+            for gone in _chunks(stale):
+                conn.execute(sa.delete(table).where(_key_in(table, target.key, list(gone))))
     produced = [m for m in owned.values() if any(m.values())]
     return writer.write_mapped(conn, mapping, produced) if produced else 0

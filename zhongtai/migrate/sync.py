@@ -81,12 +81,13 @@ class ForwardSyncer:
         self.mappings = list(mappings or all_mappings().values())
         self.by_name = {m.name: m for m in self.mappings}
         self.batch = batch
+        self._settling = False
         self.deps = dependents(self.mappings)
         self.endpoints = open_endpoints(settings, self.mappings, dry_run=False)
         try:
             require_installed(self.endpoints.legacy, forward_specs(self.mappings), SOURCE)
             syncstate.ensure_state(self.endpoints.state)
-            self.cache = ContextCache(self.mappings, refresh_every)
+            self.cache = ContextCache(self.mappings, refresh_every, self.endpoints.legacy)
             with self.endpoints.legacy.connect() as conn:
                 self.cache.baseline(conn)
         except BaseException:
@@ -94,6 +95,7 @@ class ForwardSyncer:
             raise
 
     def close(self) -> None:
+        self.cache.close()
         self.endpoints.dispose()
 
     def backlog(self) -> Backlog:
@@ -127,7 +129,9 @@ class ForwardSyncer:
             for name, keys in from_deferred.items():
                 if keys:
                     pending.setdefault(name, set()).update(keys)
-            due = self.cache.due()  # changed facts whose lazy rebuild is due: ripple them
+            # Facts the fact thread finished, and changed facts whose rebuild is due: ripple.
+            self._ripple(src, self.cache.collect(wait=self._settling), pending, out)
+            due = self.cache.due()
             for mapping in self.mappings:
                 if due and self.cache.uses(mapping, due) and _ready(before[mapping.name]):
                     self._refresh(src, mapping, pending, out)
@@ -157,14 +161,18 @@ class ForwardSyncer:
     def flush(self) -> BatchOutcome:
         """One batch with every changed fact rebuilt now and rippled (ends ``--follow``)."""
         every, self.cache.refresh_every = self.cache.refresh_every, 0.0
+        self._settling = True
         try:
             return self.step()
         finally:
-            self.cache.refresh_every = every
+            self.cache.refresh_every, self._settling = every, False
 
     def _refresh(self, src: Connection, mapping: Mapping, pending: dict, out) -> None:
         """Rebuild ``mapping``'s out-of-date facts; queue the rows their changes touch."""
-        for fact in self.cache.refresh(src, mapping):
+        self._ripple(src, self.cache.refresh(src, mapping), pending, out)
+
+    def _ripple(self, src: Connection, facts, pending: dict, out) -> None:
+        for fact in facts:
             extra = ripple(fact.name, fact.old, fact.new, src, self.mappings)
             for other, more in extra.items():
                 if other in self.by_name:

@@ -12,17 +12,24 @@ hands back old and new values so :mod:`.ripples` can find the other rows a chang
 ``refresh_every`` (``migrate sync --follow --refresh``) lets a fact *with a ripple rule* (a
 merge group, the people resolution) be rebuilt at most that often while following: rows
 applied in between use the previous value, and the ripple of the next rebuild re-syncs every
-row the change affects. ``--once`` (0 s) keeps every fact exact in every batch.
+row the change affects. ``--once`` (0 s) keeps every fact exact in every batch. Given an
+engine, such a fact is rebuilt in a helper process while batches go on with the previous
+value (:meth:`ContextCache.collect` swaps it in), so a slow whole-table scan (the people
+resolution is pure Python) neither stalls the batch loop nor competes for its interpreter
+lock. Facts that cannot be pickled (groups with lambdas) are built on a thread instead.
 """
 
 from __future__ import annotations
 
+import multiprocessing
+import pickle
 import time
 from collections.abc import Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
 from zhongtai.migrate import source
 from zhongtai.migrate.changelog import Change
@@ -39,6 +46,18 @@ class Refreshed:
     new: Any
 
 
+_ENGINES: dict[str, Engine] = {}  # in the helper process: one engine per database
+
+
+def _build_elsewhere(url: str, item: Group | Lookup) -> Any:
+    """Build one fact in the helper process (its result travels back pickled)."""
+    from zhongtai.db import create_engine
+
+    engine = _ENGINES.get(url) or _ENGINES.setdefault(url, create_engine(url))
+    with engine.connect() as conn:
+        return source.scan_group(conn, item) if isinstance(item, Group) else item.build(conn)
+
+
 def _items(mapping: Mapping) -> list[Group | Lookup]:
     return ([mapping.group] if mapping.group else []) + list(mapping.uses)
 
@@ -46,8 +65,14 @@ def _items(mapping: Mapping) -> list[Group | Lookup]:
 class ContextCache:
     """Whole-table facts by name, each rebuilt at most once per batch."""
 
-    def __init__(self, mappings: Sequence[Mapping], refresh_every: float = 0.0) -> None:
+    def __init__(
+        self, mappings: Sequence[Mapping], refresh_every: float = 0.0, engine: Engine | None = None
+    ) -> None:
         self.refresh_every = refresh_every
+        self._engine = engine  # background builds of lazy facts (when refresh_every > 0)
+        self._pool: ThreadPoolExecutor | None = None
+        self._processes: ProcessPoolExecutor | None = None
+        self._building: dict[str, Future] = {}
         self._items: dict[str, Group | Lookup] = {}
         for m in mappings:
             for item in _items(m):
@@ -93,7 +118,11 @@ class ContextCache:
 
     def due(self) -> set[str]:
         """Facts that changed and must be rebuilt now, whoever uses them."""
-        return {n for n in self._dirty if n in self._values and not self._current(n)}
+        return {
+            n
+            for n in self._dirty
+            if n in self._values and n not in self._building and not self._current(n)
+        }
 
     def pending(self) -> bool:
         """Whether a changed fact is still waiting for its (lazy) rebuild."""
@@ -114,6 +143,61 @@ class ContextCache:
             return source.scan_group(conn, item)
         return item.build(conn)
 
+    def _in_background(self, name: str) -> bool:
+        return (
+            self._engine is not None
+            and self.refresh_every > 0
+            and self._lazy(name)
+            and name not in DERIVED
+            and name in self._values
+        )
+
+    def _start(self, item: Group | Lookup) -> None:
+        """Build ``item`` in the helper process (or thread); batches keep the current value."""
+        self._dirty.discard(item.name)  # changes noted from now on make it dirty again
+        self._built_at[item.name] = time.monotonic()
+        self.rebuilt += 1
+        engine = self._engine
+        try:
+            pickle.dumps(item)
+        except (pickle.PicklingError, AttributeError, TypeError):
+            pass  # a lambda inside: build on a thread
+        else:
+            if self._processes is None:
+                self._processes = ProcessPoolExecutor(
+                    max_workers=1, mp_context=multiprocessing.get_context("spawn")
+                )
+            url = engine.url.render_as_string(hide_password=False)
+            self._building[item.name] = self._processes.submit(_build_elsewhere, url, item)
+            return
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="zt-facts")
+
+        def build() -> Any:
+            with engine.connect() as conn:
+                if isinstance(item, Group):
+                    return source.scan_group(conn, item)
+                return item.build(conn)
+
+        self._building[item.name] = self._pool.submit(build)
+
+    def collect(self, *, wait: bool = False) -> list[Refreshed]:
+        """Swap in the facts the fact thread finished (all of them, with ``wait``)."""
+        out = []
+        for name, future in list(self._building.items()):
+            if wait or future.done():
+                new = future.result()
+                del self._building[name]
+                out.append(Refreshed(name, self._values.get(name), new))
+                self._values[name] = new
+                self._fresh.add(name)
+        return out
+
+    def close(self) -> None:
+        for pool in (self._pool, self._processes):
+            if pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
+
     def baseline(self, conn: Connection) -> None:
         """Build the facts that have ripple rules (groups and :data:`RULES`), so the first
         batch can already tell what changed."""
@@ -125,7 +209,10 @@ class ContextCache:
         """Rebuild ``mapping``'s facts that may be out of date (at most once per batch)."""
         out = []
         for item in self._ordered(_items(mapping)):
-            if self._current(item.name):
+            if self._current(item.name) or item.name in self._building:
+                continue
+            if self._in_background(item.name):
+                self._start(item)
                 continue
             new = self._build(conn, item)
             out.append(Refreshed(item.name, self._values.get(item.name), new))
