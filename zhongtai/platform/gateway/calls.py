@@ -8,7 +8,7 @@ each request gets a :class:`CenterCalls` view of it that adds the shadow marker 
 request is a dry run, so every center call of a shadowed request is rolled back by its center.
 
 aiohttp rather than httpx: on this hot path (several center calls per gateway request) its
-client costs a fraction of the CPU per call (see ``bench/platform.py``).
+client costs a fraction of the CPU per call (see ``bench/platform_throughput.py``).
 
 Errors: a center answering 4xx/5xx raises :class:`zhongtai.platform.clients.CenterCallError`
 (status, code and details from the center's error body); a center that does not answer raises

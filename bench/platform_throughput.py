@@ -1,6 +1,6 @@
 """Platform vs legacy throughput on the same mixed workload, side by side in one run.
 
-    .venv/bin/python bench/platform.py [--seconds 20] [--connections 16] [--orders 2000]
+    .venv/bin/python bench/platform_throughput.py [--seconds 20] [--connections 16] [--orders 2000]
 
 Two fresh SQLite workspaces are seeded with the same legacy dataset (``seed_legacy``, same
 seed). In the platform's workspace the centers are then filled from it by the real migration
