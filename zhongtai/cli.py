@@ -160,18 +160,30 @@ def traffic(
     seed: Annotated[int, typer.Option("--seed", help="Random seed of the traffic mix.")] = 7,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
-    """Drive live traffic of every client kind and print a summary."""
+    """Drive live traffic of every client kind and print a summary (Ctrl-C or SIGTERM ends
+    the run early, with the summary of what ran)."""
+    import signal
+    import threading
+
     from zhongtai.render import traffic_table
     from zhongtai.workload.traffic import run_traffic
 
     settings = state.settings
-    summary = run_traffic(
-        settings,
-        target=target or settings.url_for("legacy"),
-        rps=rps,
-        duration=duration,
-        seed=seed,
-    )
+    stop = threading.Event()
+    stopping = (signal.SIGINT, signal.SIGTERM)
+    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in stopping}
+    try:
+        summary = run_traffic(
+            settings,
+            target=target or settings.url_for("legacy"),
+            rps=rps,
+            duration=duration,
+            seed=seed,
+            stop=stop,
+        )
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     if as_json:
         print(json.dumps(summary.as_dict(), indent=2, ensure_ascii=False))
     else:
@@ -797,14 +809,37 @@ def plan_history(
 
 @app.command()
 def demo(
-    orders: Annotated[int, typer.Option(min=0, help="Historical orders to seed.")] = 5_000,
-    duration: Annotated[float, typer.Option(min=1, help="Seconds of live traffic.")] = 10.0,
+    orders: Annotated[int, typer.Option(min=0, help="Historical orders to seed.")] = 3_000,
     rps: Annotated[float, typer.Option(min=1, help="Live requests per second.")] = 30.0,
+    fault: Annotated[
+        bool, typer.Option("--fault/--no-fault", help="Kill the platform during a canary.")
+    ] = True,
+    profile: Annotated[
+        str, typer.Option(help="Gate profile of the reference plan: demo, or ci (shortest).")
+    ] = "demo",
+    story: Annotated[
+        str, typer.Option(help="full: the whole cutover; legacy: the monolith and its clients.")
+    ] = "legacy",
+    duration: Annotated[
+        float, typer.Option(min=1, help="Seconds of traffic (the legacy story).")
+    ] = 10.0,
+    step_timeout: Annotated[
+        float, typer.Option(min=10, help="Seconds a step may take to pass its gates.")
+    ] = 120.0,
 ) -> None:
-    """Tell the story on the embedded default: seed, serve, drive traffic, summarise, stop."""
-    from zhongtai.demo import run_demo
+    """Tell the story on the embedded default. --story full: seed, serve, traffic, migrate,
+    walk the cutover plan (with an induced fault the watch rolls back), prove parity, report."""
+    from zhongtai.demo import StoryOptions, run_demo, run_legacy_demo
 
-    run_demo(state.settings, console, orders=orders, duration=duration, rps=rps)
+    options = StoryOptions(
+        orders=orders, rps=rps, fault=fault, profile=profile, step_timeout=step_timeout
+    )
+    if story == "legacy":
+        run_legacy_demo(state.settings, console, options, duration)
+    elif story == "full":
+        run_demo(state.settings, console, options)
+    else:
+        raise ConfigError(f"--story must be full or legacy, got {story!r}")
 
 
 def run() -> None:

@@ -1,16 +1,18 @@
 """What runs beside a plan walk: live traffic in a thread, sync workers as child processes.
 
-``LiveTraffic`` drives ``zhongtai traffic`` against a target in back-to-back runs of a minute
-each (every run appends to the same acknowledged-write log) until stopped, and keeps each
-run's summary with its time window, so errors can be told apart by when they happened. Runs
-are long because a run paces each order's steps by its length (up to 5 s between the POS
-steps of one order, as tills do), and a stop ends the current run early.
+``LiveTraffic`` runs ``zhongtai traffic`` against a target in back-to-back child processes
+of a minute each (every run appends to the same acknowledged-write log) until stopped, and
+keeps each run's summary with its time window, so errors can be told apart by when they
+happened. Runs are long because a run paces each order's steps by its length (up to 5 s
+between the POS steps of one order, as tills do); a stop ends the current run early.
 ``SyncWorker`` runs ``zhongtai migrate sync --follow [--reverse]`` as a child process in its
 own session, stopped with SIGINT (it finishes its batch) and killed if it does not go.
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
 import os
 import signal
@@ -18,11 +20,11 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from zhongtai.config import Settings
-from zhongtai.errors import ServeError, ZhongtaiError
+from zhongtai.errors import ServeError
 
 logger = logging.getLogger(__name__)
 
@@ -31,69 +33,97 @@ logger = logging.getLogger(__name__)
 class TrafficRun:
     started: float  # time.monotonic()
     ended: float
-    summary: object | None  # TrafficSummary
+    summary: dict | None  # TrafficSummary.as_dict()
     failure: str | None = None
 
 
 class LiveTraffic:
-    """Traffic of every client kind through ``target`` until :meth:`stop`."""
+    """Traffic of every client kind through ``target`` until :meth:`stop`.
+
+    Each run is a ``zhongtai traffic --json`` child process (its own interpreter, so the
+    load does not compete with the caller for the GIL); a stop asks the running one to end
+    early (SIGTERM: no new arrivals, requests in flight finish, the summary is printed).
+    """
 
     def __init__(
-        self, settings: Settings, target: str, *, rps: float, chunk: float = 60.0, seed: int = 7
+        self,
+        env: dict[str, str],
+        log_dir: Path,
+        target: str,
+        *,
+        rps: float,
+        chunk: float = 60.0,
+        seed: int = 7,
     ) -> None:
-        self.settings, self.target, self.rps, self.chunk, self.seed = (
-            settings,
-            target,
-            rps,
-            chunk,
-            seed,
-        )
+        self.env = {**os.environ, **env}
+        self.log_path = log_dir / "traffic.log"
+        self.target, self.rps, self.chunk, self.seed = target, rps, chunk, seed
         self.runs: list[TrafficRun] = []
         self._stop = threading.Event()
+        self._proc: subprocess.Popen | None = None
         self._thread = threading.Thread(target=self._loop, name="live-traffic", daemon=True)
 
-    def _loop(self) -> None:
-        from zhongtai.workload.traffic import run_traffic
+    def _one(self, number: int) -> TrafficRun:
+        args = [sys.executable, "-m", "zhongtai.cli", "traffic", "--target", self.target]
+        args += ["--rps", str(self.rps), "--duration", str(self.chunk)]
+        args += ["--seed", str(self.seed + number), "--json"]
+        started = time.monotonic()
+        with open(self.log_path, "ab") as log:
+            proc = self._proc = subprocess.Popen(
+                args, env=self.env, stdout=subprocess.PIPE, stderr=log, start_new_session=True
+            )
+            waiter = threading.Thread(target=self._stop_when_asked, args=(proc,), daemon=True)
+            waiter.start()
+            out, _ = proc.communicate()
+        try:
+            return TrafficRun(started, time.monotonic(), json.loads(out))
+        except json.JSONDecodeError:
+            why = f"zhongtai traffic exited with {proc.returncode} (see {self.log_path})"
+            return TrafficRun(started, time.monotonic(), None, why)
 
+    def _stop_when_asked(self, proc: subprocess.Popen) -> None:
+        while proc.poll() is None:
+            if self._stop.wait(0.2):
+                with contextlib.suppress(ProcessLookupError):
+                    proc.send_signal(signal.SIGTERM)
+                return
+
+    def _loop(self) -> None:
         number = 0
         while not self._stop.is_set():
-            started = time.monotonic()
-            try:
-                summary = run_traffic(
-                    self.settings,
-                    target=self.target,
-                    rps=self.rps,
-                    duration=self.chunk,
-                    seed=self.seed + number,
-                    stop=self._stop,
-                )
-                self.runs.append(TrafficRun(started, time.monotonic(), summary))
-            except ZhongtaiError as exc:  # e.g. the target briefly not answering
-                self.runs.append(TrafficRun(started, time.monotonic(), None, exc.message))
-                self._stop.wait(1.0)
+            run = self._one(number)
+            self.runs.append(run)
+            if run.summary is None:
+                logger.warning("live traffic run failed: %s", run.failure)
+                self._stop.wait(1.0)  # e.g. the target briefly not answering
             number += 1
 
     def start(self) -> LiveTraffic:
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._thread.start()
         return self
 
     def stop(self, timeout: float = 45.0) -> None:
-        """Let the current run finish (its requests are bounded by their timeout)."""
+        """End the running run early and wait for its summary (requests are bounded)."""
         self._stop.set()
         if self._thread.is_alive():
             self._thread.join(timeout)
+        proc = self._proc
+        if proc is not None and proc.poll() is None:  # it did not finish in time
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
 
-    def totals(self, *, outside: list[tuple[float, float]] = ()) -> dict:
+    def totals(self, *, outside: Sequence[tuple[float, float]] = ()) -> dict:
         """Requests, acknowledged writes and errors; errors of runs overlapping ``outside``
         windows are counted apart (expected, e.g. during an induced fault)."""
         out = {"runs": len(self.runs), "requests": 0, "acked": 0, "errors": 0, "expected_errors": 0}
         for run in self.runs:
             if run.summary is None:
                 continue
-            out["requests"] += run.summary.total_requests
-            out["acked"] += run.summary.acked_writes
+            out["requests"] += run.summary["total_requests"]
+            out["acked"] += run.summary["acked_writes"]
             during = any(run.started < end and run.ended > start for start, end in outside)
-            out["expected_errors" if during else "errors"] += run.summary.errors
+            out["expected_errors" if during else "errors"] += run.summary["errors"]
         return out
 
     def __enter__(self) -> LiveTraffic:
