@@ -1,29 +1,33 @@
 """Backfill throughput against a raw bulk insert of the already-transformed rows, in one run.
 
     .venv/bin/python bench/backfill.py                          # 20k orders; SQLite and PG
-    .venv/bin/python bench/backfill.py --orders 50000 --targets postgresql --workers 2
+    .venv/bin/python bench/backfill.py --orders 50000 --targets postgresql --workers 1,2
     .venv/bin/python bench/backfill.py --legacy mysql+pymysql://root@127.0.0.1:3306/bench_legacy
 
-1. Seed a legacy database (untimed): SQLite in a temp dir unless ``--legacy`` names one.
-2. For each target engine, fresh center databases at alembic head, then ``backfill()`` of every
-   reference mapping — timed per mapping, wall clock: keyset reads, transforms, idempotent
-   upserts (COPY + INSERT … ON CONFLICT on PostgreSQL, executemany upserts on SQLite) and a
-   checkpoint per chunk.
-3. The same mappings' target rows produced again in memory and bind-processed (untimed), then
-   bulk-inserted into a second set of fresh center databases — PostgreSQL: binary ``COPY``;
-   SQLite: ``executemany`` of plain INSERTs, one transaction per table — timed per mapping.
+1. Seed a legacy database (untimed): SQLite in a temp dir unless ``--legacy`` names one
+   (``--reuse-legacy`` keeps one that already holds orders).
+2. For each target engine and each ``--workers`` value, fresh center databases at alembic
+   head, then ``backfill()`` of every reference mapping — timed per mapping, wall clock:
+   keyset reads, transforms, idempotent upserts (COPY + INSERT … ON CONFLICT on PostgreSQL,
+   executemany upserts on SQLite) and a checkpoint per chunk.
+3. Right after it, the same mappings' target rows produced again in memory and bind-processed
+   (untimed), then bulk-inserted into a second set of fresh center databases — PostgreSQL:
+   binary ``COPY``; SQLite: ``executemany`` of plain INSERTs, one transaction per table —
+   timed per mapping.
 4. Prints target rows/s of both and the ratio backfill / raw per mapping and overall
-   (issue 5's target: at least 40%).
-5. The sync half (``bench/sync_lag.py``, skip with ``--sync-seconds 0``): sync lag p50/p99
-   at 200 changes/s on legacy, against the backfilled centers (target p99 ≤ 2 s).
+   (issue 5's target: at least 40%), then the CPU seconds each used on the client side (this
+   process and the producer processes; PostgreSQL's own work is not in either), a figure the
+   load of a shared machine moves much less than wall-clock rows/s. The sync-lag half of this
+   bench is ``bench/sync_lag.py``.
 
-Shared machines are noisy: the load average is printed before and after.
+Shared machines are noisy: the load average is printed with every table.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import sys
 import tempfile
 import time
@@ -109,7 +113,8 @@ def _raw_insert(conn, table, columns, values) -> None:
 
 def _raw(settings, mappings, rows) -> dict[str, tuple[int, float, float]]:
     """Per mapping: (target rows, seconds of the plain bulk insert, seconds of the per-column
-    conversion every insert of these Python rows needs — timed apart, not in the baseline)."""
+    conversion every insert of these Python rows needs — timed apart, not in the baseline —
+    and CPU seconds of the insert)."""
     engines = {c: create_engine(settings.database(c)) for c in CENTERS}
     results = {}
     try:
@@ -122,13 +127,14 @@ def _raw(settings, mappings, rows) -> dict[str, tuple[int, float, float]]:
                     columns, values = writer.prepare(conn, target, rows[m.name][target.name])
                     prepared.append((target.table, columns, values))
             converting = time.perf_counter() - started
-            started = time.perf_counter()
+            started, cpu = time.perf_counter(), time.process_time()
             with engine.begin() as conn:
                 for table, columns, values in prepared:
                     if values:
                         _raw_insert(conn, table, columns, values)
             n = sum(len(v) for _, _, v in prepared)
-            results[m.name] = (n, time.perf_counter() - started, converting)
+            seconds = time.perf_counter() - started
+            results[m.name] = (n, seconds, converting, time.process_time() - cpu)
     finally:
         for e in engines.values():
             e.dispose()
@@ -140,65 +146,82 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--orders", type=int, default=20_000)
     parser.add_argument("--members", type=int, default=4_000)
     parser.add_argument("--stores", type=int, default=20)
-    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--workers", default="1", help="comma-separated: one run per value")
     parser.add_argument("--chunk", type=int, default=2_000)
     parser.add_argument("--targets", default="sqlite,postgresql")
     parser.add_argument("--legacy", default="", help="legacy URL (default: SQLite, seeded)")
-    parser.add_argument("--sync-seconds", type=float, default=20.0, help="sync lag half; 0 skips")
+    parser.add_argument("--reuse-legacy", action="store_true", help="do not reseed --legacy")
     args = parser.parse_args(argv)
+    workers = [int(w) for w in args.workers.split(",") if w]
     print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     mappings = list(all_mappings().values())
     with tempfile.TemporaryDirectory(prefix="zt-bench-bf-") as name:
         tmp = Path(name)
         legacy = args.legacy or f"sqlite:///{tmp / 'legacy.db'}"
         ensure_database(legacy)
-        seed_legacy(legacy, stores=args.stores, members=args.members, orders=args.orders,
-                    seed=42, reset=True, progress=False)  # fmt: skip
+        if not (args.reuse_legacy and _has_orders(legacy)):
+            seed_legacy(legacy, stores=args.stores, members=args.members, orders=args.orders,
+                        seed=42, reset=True, progress=False)  # fmt: skip
         rows = _transformed(legacy, mappings)
         for engine in [t for t in args.targets.split(",") if t]:
-            created = []
-            try:
-                urls_bf = _center_urls(engine, tmp, "bf")
-                urls_raw = _center_urls(engine, tmp, "raw")
-                created = [*urls_bf.values(), *urls_raw.values()]
-                bf_settings = _settings(tmp / "bf", legacy, urls_bf)
-                raw_settings = _settings(tmp / "raw", legacy, urls_raw)
-                report = backfill(bf_settings, chunk_size=args.chunk, workers=args.workers)
-                raw = _raw(raw_settings, mappings, rows)
-                _print(engine, args, report, raw)
-                if args.sync_seconds:
-                    _sync_lag(bf_settings, engine, args.sync_seconds)
-            finally:
-                for url in created:
-                    drop_database(url)
+            for count in workers:
+                created = []
+                try:
+                    urls_bf = _center_urls(engine, tmp, f"bf{count}")
+                    urls_raw = _center_urls(engine, tmp, f"raw{count}")
+                    created = [*urls_bf.values(), *urls_raw.values()]
+                    bf_settings = _settings(tmp / f"bf{count}", legacy, urls_bf)
+                    raw_settings = _settings(tmp / f"raw{count}", legacy, urls_raw)
+                    cpu = _cpu()
+                    report = backfill(bf_settings, chunk_size=args.chunk, workers=count)
+                    cpu_bf = _cpu() - cpu
+                    raw = _raw(raw_settings, mappings, rows)
+                    _print(engine, args, count, report, raw)
+                    _print_cpu(cpu_bf, raw)
+                finally:
+                    for url in created:
+                        drop_database(url)
     print(f"load average after: {os.getloadavg()[0]:.2f}")
     return 0
 
 
-def _sync_lag(settings, engine: str, seconds: float) -> None:
-    """The sync half (bench/sync_lag.py) on the centers just backfilled: 200 changes/s."""
-    from zhongtai.migrate.capture import install_capture, remove_capture
-
-    # Importable by name (its load writer runs in a spawned process); appended after the
-    # standard library, so no bench file shadows a module.
-    sys.path.append(str(Path(__file__).parent))
-    import sync_lag
-
-    install_capture(settings)
+def _has_orders(url: str) -> bool:
+    engine = create_engine(url)
     try:
-        figures = sync_lag.measure(settings, rate=200.0, seconds=seconds)
+        with engine.connect() as conn:
+            return bool(conn.exec_driver_sql("SELECT count(*) FROM t_order").scalar())
+    except Exception:  # no table yet: seed it
+        return False
     finally:
-        remove_capture(settings, force=True)
-    sync_lag.print_figures(f"legacy → {engine}", figures, 200.0)
+        engine.dispose()
 
 
-def _print(engine, args, report, raw) -> None:
-    print(f"\n{engine}: {args.orders:,} orders, --workers {args.workers}, chunk {args.chunk}")
+def _cpu() -> float:
+    """CPU seconds of this process and its reaped children (the producers of --workers)."""
+    own, children = (
+        resource.getrusage(resource.RUSAGE_SELF),
+        resource.getrusage(resource.RUSAGE_CHILDREN),
+    )
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def _print_cpu(backfill_cpu: float, raw) -> None:
+    raw_cpu = sum(cpu for _, _, _, cpu in raw.values())
+    print(
+        f"CPU (client side; the load average does not move it): backfill {backfill_cpu:.1f} s, "
+        f"raw insert {raw_cpu:.1f} s → {raw_cpu / backfill_cpu:.0%}"
+    )
+
+
+def _print(engine, args, workers, report, raw) -> None:
+    load = os.getloadavg()[0]
+    print(f"\n{engine}: {args.orders:,} orders, --workers {workers}, chunk {args.chunk}, "
+          f"load {load:.1f}")  # fmt: skip
     head = f"{'mapping':<20}{'rows':>9}{'backfill/s':>12}{'raw/s':>10}{'ratio':>7}"
     print(head + f"{'raw+conv/s':>12}{'ratio':>7}")
     tb = tr = tc = total = 0.0
     for o in report.outcomes:
-        n, seconds, converting = raw[o.name]
+        n, seconds, converting, _ = raw[o.name]
         tb, tr, tc, total = tb + o.seconds, tr + seconds, tc + converting, total + n
         print(_line(o.name, n, o.seconds, seconds, converting))
     print(_line("all", total, tb, tr, tc))

@@ -1,24 +1,25 @@
 """``zhongtai migrate backfill``: copy legacy rows into the centers through their mappings.
 
-For each mapping, in dependency order: split the source key space into partitions (one per
-worker), walk each partition in keyset chunks of ``chunk_size`` rows, transform, upsert the
-target rows in one target transaction, then commit the chunk's checkpoint (and quarantine
-rows) in the state database. ``--resume`` continues from the checkpoints of the last plan
-(the partitions it planned, whatever ``--workers`` says now); without it a mapping is planned
-afresh, which is safe because every write is an idempotent upsert. ``--dry-run`` transforms
-and counts, quarantine included, and writes nothing anywhere (not even the state database).
+For each mapping, in dependency order: walk the source key space in keyset chunks of
+``chunk_size`` rows; each chunk is read, transformed and prepared (by this process, or with
+``--workers N`` by N producer processes working ahead), then upserted in one target
+transaction, then its checkpoint (and quarantine rows) commits in the state database — in
+key order, by this process only (see :mod:`.worker`). ``--resume`` continues from the
+checkpoints of the last plan; without it a mapping is planned afresh, which is safe because
+every write is an idempotent upsert. ``--dry-run`` transforms and counts, quarantine
+included, and writes nothing anywhere (not even the state database).
 """
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import os
-import queue as queue_mod
 import time
 import uuid
 from collections import Counter
 from collections.abc import Sequence
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 
 from rich.console import Console
@@ -31,7 +32,15 @@ from zhongtai.migrate.mapping import Mapping
 from zhongtai.migrate.mappings import locate, resolve
 from zhongtai.migrate.preflight import Endpoints, check_mapping, open_endpoints
 from zhongtai.migrate.progress import RowProgress
-from zhongtai.migrate.worker import Engines, Job, PartResult, init_pool, pool_run, run_partition
+from zhongtai.migrate.worker import (
+    Engines,
+    Job,
+    PartResult,
+    init_pool,
+    pool_produce,
+    run_partition,
+    warm_up,
+)
 
 DEFAULT_CHUNK = 2_000
 
@@ -113,6 +122,7 @@ def backfill(
         if endpoints.state is not None:
             _check_dependencies(endpoints.state, chosen)
             checkpoints.ensure_state(endpoints.state)
+        run.start_pool()
         with RowProgress(console) as progress:
             run.progress = progress
             outcomes = [run.mapping(m) for m in chosen]
@@ -157,7 +167,6 @@ class _Run:
             | ({settings.database("state"): endpoints.state} if endpoints.state else {})
         )
         self.pool: ProcessPoolExecutor | None = None
-        self.queue = None
         self.progress: RowProgress | None = None
 
     def close(self) -> None:
@@ -165,7 +174,9 @@ class _Run:
             self.pool.shutdown(wait=True, cancel_futures=True)
 
     def _parts(self, mapping: Mapping, total: int, lo, hi) -> tuple[list[Partition], bool]:
-        ranges = split_ranges(lo, hi, self.workers)
+        # One partition: workers produce chunks of it ahead (a plan of several partitions,
+        # from an earlier version, is resumed one partition after the other).
+        ranges = split_ranges(lo, hi, 1)
         if self.dry_run:
             return [Partition(mapping.name, i, a, b, a) for i, (a, b) in enumerate(ranges)], False
         with self.endpoints.state.begin() as conn:
@@ -201,7 +212,7 @@ class _Run:
         task = self.progress.add(mapping.name, total, outcome.rows_read)
         jobs = [self._job(mapping, p) for p in parts if not p.done]
         try:
-            results = self._run_jobs(mapping, jobs)
+            results = self._run_jobs(mapping, jobs, total)
         except ZhongtaiError:
             raise
         except Exception as exc:
@@ -254,43 +265,31 @@ class _Run:
             owner=self.owner,
         )
 
-    def _run_jobs(self, mapping: Mapping, jobs: list[Job]) -> list[PartResult]:
-        return self._pool_jobs(jobs) if self.workers > 1 else self._local_jobs(mapping, jobs)
-
-    def _local_jobs(self, mapping: Mapping, jobs: list[Job]) -> list[PartResult]:
+    def _run_jobs(self, mapping: Mapping, jobs: list[Job], total: int) -> list[PartResult]:
         report = self.progress.reporter(mapping.name)
-        return [run_partition(j, self.engines, mapping=mapping, report=report) for j in jobs]
-
-    def _pool_jobs(self, jobs: list[Job]) -> list[PartResult]:
-        if self.pool is None:
-            # spawn: children build their own engines; nothing of ours crosses a fork.
-            ctx = multiprocessing.get_context("spawn")
-            self.queue = ctx.Queue()
-            self.pool = ProcessPoolExecutor(
-                max_workers=self.workers,
-                mp_context=ctx,
-                initializer=init_pool,
-                initargs=(self.queue, os.getpid()),
+        # A mapping of a chunk or two gains nothing from producers working ahead.
+        if self.pool is None or total <= 2 * self.chunk_size:
+            return [run_partition(j, self.engines, mapping=mapping, report=report) for j in jobs]
+        submit = functools.partial(self.pool.submit, pool_produce)
+        return [
+            run_partition(
+                j, self.engines, mapping=mapping, submit=submit, ahead=2 * self.workers,
+                report=report,
             )
-        pending = {self.pool.submit(pool_run, j) for j in jobs}
-        results: list[PartResult] = []
-        try:
-            while pending:
-                done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
-                self._drain()
-                for future in done:
-                    results.append(future.result())
-        except BaseException:
-            for future in pending:
-                future.cancel()
-            raise
-        self._drain()
-        return results
+            for j in jobs
+        ]  # fmt: skip
 
-    def _drain(self) -> None:
-        while True:
-            try:
-                name, rows = self.queue.get_nowait()
-            except queue_mod.Empty:
-                return
-            self.progress.advance(name, rows)
+    def start_pool(self) -> None:
+        """Spawn the producers now, so they start (imports) while small mappings run here."""
+        if self.workers == 1:
+            return
+        # spawn: producers build their own engines; nothing of ours crosses a fork.
+        self.pool = ProcessPoolExecutor(
+            max_workers=self.workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=init_pool,
+            initargs=(os.getpid(),),
+        )
+        modules = tuple(sorted({module for module, _ in self.refs.values()}))
+        for _ in range(self.workers):
+            self.pool.submit(warm_up, modules)

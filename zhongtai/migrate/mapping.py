@@ -56,6 +56,7 @@ from collections.abc import Mapping as MappingABC
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 import sqlalchemy as sa
@@ -181,6 +182,10 @@ class Mapping:
     depends_on: tuple[str, ...] = ()
     description: str = ""
 
+    @cached_property
+    def _declared(self) -> frozenset[str]:
+        return frozenset(t.name for t in self.targets)
+
     def target(self, name: str) -> Target:
         for t in self.targets:
             if t.name == name:
@@ -195,9 +200,9 @@ class Mapping:
             return Quarantine("bad_value", str(exc))
         if isinstance(result, Quarantine):
             return result
-        declared = {t.name for t in self.targets}
-        unknown = set(result) - declared
-        if unknown:
+        declared = self._declared
+        if not result.keys() <= declared:
+            unknown = set(result) - declared
             # A programming error in the mapping, not a data problem: fail loudly.
             raise ValueError(
                 f"mapping {self.name!r} produced rows for undeclared table(s) {sorted(unknown)}"

@@ -93,8 +93,9 @@ def _children(conn: Connection, mapping: Mapping, keys: Sequence[Any]) -> dict[s
             wheres = [col.in_(batch) for batch in _in_batches(sorted(wanted))]
         for where in wheres:
             rows = conn.execute(sa.select(child.table).where(where).order_by(*order))
+            column = child.column
             for row in rows.mappings().all():
-                parent = row[child.column]
+                parent = row[column]
                 if parent in wanted:
                     by_parent.setdefault(parent, []).append(row)
         found[child.name] = by_parent
@@ -153,15 +154,32 @@ def read_chunk(
     *,
     after: Any,
     upto: Any | None,
-    limit: int,
+    limit: int | None,
 ) -> list[Record]:
-    """The next ``limit`` source rows with ``after < key <= upto`` in key order (keyset)."""
+    """The next ``limit`` source rows with ``after < key <= upto`` in key order (keyset);
+    ``limit=None``: every row of the range."""
     col = mapping.source.c[mapping.key]
     query = source_query(mapping).where(col > after)
     if upto is not None:
         query = query.where(col <= upto)
-    rows = conn.execute(query.order_by(col).limit(limit)).mappings().all()
+    query = query.order_by(col)
+    if limit is not None:
+        query = query.limit(limit)
+    rows = conn.execute(query).mappings().all()
     return _records(conn, mapping, rows, ctx) if rows else []
+
+
+def chunk_end(conn: Connection, mapping: Mapping, *, after: Any, upto: Any | None, size: int):
+    """The key of the ``size``-th source row after ``after`` (and at most ``upto``), or None
+    when fewer rows remain: ``(after, chunk_end]`` is a chunk of exactly ``size`` rows, read
+    later (and elsewhere) as a range. One index scan of the key column."""
+    col = mapping.source.c[mapping.key]
+    query = sa.select(col).where(col > after)
+    if upto is not None:
+        query = query.where(col <= upto)
+    if mapping.where is not None:
+        query = query.where(mapping.where(mapping.source))
+    return conn.execute(query.order_by(col).offset(size - 1).limit(1)).scalar()
 
 
 def read_one(conn: Connection, mapping: Mapping, key: Any, ctx: Context) -> Record | None:

@@ -41,14 +41,42 @@ class TransformError(ValueError):
     """A legacy value cannot be transformed; the message names the value and the rule."""
 
 
+# Parsed local-time strings: a backfill meets each one several times (an order's create,
+# order and log times), and datetimes are immutable. Cleared when full to bound memory.
+_PARSED: dict[str, datetime | None] = {}
+_PARSED_MAX = 1 << 16
+
+
 def local_to_utc(value: str | datetime | None) -> datetime | None:
     """A legacy local time (string or naive DATETIME) as an aware UTC datetime, or None."""
     if value is None:
         return None
+    if isinstance(value, str):
+        found = _PARSED.get(value, _PARSED)
+        if found is not _PARSED:
+            return found
+        moment = _parse_local(value)
+        if len(_PARSED) >= _PARSED_MAX:
+            _PARSED.clear()
+        _PARSED[value] = moment
+        return moment
     if isinstance(value, datetime):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC) - _OFFSET
         return value.astimezone(UTC)
+    return _parse_local(value)
+
+
+def _parse_local(value) -> datetime | None:
+    if len(value) == 19 and value[0] != "0":  # 'yyyy-MM-dd HH:mm:ss', nothing to clean
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            pass  # the general path below says what is wrong
+        else:
+            if moment.tzinfo is None:
+                return moment.replace(tzinfo=UTC) - _OFFSET
+            return moment.astimezone(UTC)
     text = value.strip()
     if not text or text.startswith("0000-00-00") or text == "0":
         return None

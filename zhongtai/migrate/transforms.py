@@ -90,15 +90,18 @@ def yuan_to_fen(yuan: float | Decimal | int | str | None) -> int | None:
     """Yuan (float, DECIMAL or text) → integer fen; None stays None. See the module rule."""
     if yuan is None:
         return None
+    if type(yuan) is float:
+        # Prices and fees repeat across a table: the answer of each float is kept (NaN never
+        # equals itself, so it always takes the checks below).
+        fen = _FEN.get(yuan)
+        if fen is None:
+            fen = _float_to_fen(yuan)
+            if len(_FEN) >= _FEN_MAX:
+                _FEN.clear()
+            _FEN[yuan] = fen
+        return fen
     if isinstance(yuan, float):
-        if yuan != yuan or yuan in (float("inf"), float("-inf")):
-            raise TransformError(f"money {yuan!r} is not a number")
-        scaled = yuan * 100
-        nearest = round(scaled)
-        # Fast path: far from a half-fen tie, every rounding rule agrees with round().
-        if abs(scaled - nearest) < 0.49:
-            return int(nearest)
-        exact = Decimal(repr(yuan))
+        return _float_to_fen(yuan)
     elif isinstance(yuan, Decimal):
         exact = yuan
     elif isinstance(yuan, bool):
@@ -113,6 +116,21 @@ def yuan_to_fen(yuan: float | Decimal | int | str | None) -> int | None:
     if not exact.is_finite():
         raise TransformError(f"money {yuan!r} is not a number")
     return int(exact.quantize(_CENT, rounding=ROUND_HALF_UP) * 100)
+
+
+_FEN: dict[float, int] = {}
+_FEN_MAX = 1 << 16
+
+
+def _float_to_fen(yuan: float) -> int:
+    if yuan != yuan or yuan in (float("inf"), float("-inf")):
+        raise TransformError(f"money {yuan!r} is not a number")
+    scaled = yuan * 100
+    nearest = round(scaled)
+    # Fast path: far from a half-fen tie, every rounding rule agrees with round().
+    if abs(scaled - nearest) < 0.49:
+        return int(nearest)
+    return int(Decimal(repr(yuan)).quantize(_CENT, rounding=ROUND_HALF_UP) * 100)
 
 
 def fen_to_yuan(fen: int | None) -> float | None:
@@ -148,6 +166,8 @@ def clean_code(text: str | None) -> str | None:
     """An external code with full-width characters and stray spaces removed; blank → None."""
     if text is None:
         return None
+    if type(text) is str and text.isascii() and text.isprintable() and " " not in text:
+        return text or None  # the common case: nothing to normalise, no whitespace to drop
     cleaned = "".join(unicodedata.normalize("NFKC", str(text)).split())
     return cleaned or None
 

@@ -1,19 +1,31 @@
-"""One backfill partition, chunk by chunk: read → transform → upsert → checkpoint.
+"""One backfill partition, chunk by chunk: bound, read, transform, prepare, upsert, checkpoint.
 
-Runs in the CLI process (``--workers 1``) or in a pool process (spawned, so engines are never
-shared across a fork). A pool worker stops before its next chunk when its parent died (a
-``kill -9`` of the CLI) and a resumed run fences it off through the partition's ``owner``
-token, so a stray worker can never race the run that took its partition over.
+The backfill process (the CLI) walks a partition in key order. For each chunk it finds the
+chunk's last key (one scan of the key index, :func:`source.chunk_end`) and hands the key range
+to a *producer*, which reads the rows, transforms them and prepares the target values
+(bind-processed tuples, :func:`writer.prepare_mapped`). Then, in key order, the CLI upserts
+each chunk in one target transaction and commits its checkpoint. With ``--workers 1`` the
+CLI is its own producer; with N workers a pool of N spawned processes produces the next
+chunks while the CLI writes this one, so reading and transforming (most of the CPU) run in
+parallel with each other and with the writes.
+
+Only the CLI writes — target and state database — so the guarantees never depend on the
+producers: a chunk's checkpoint commits after its rows, chunks of a partition commit in key
+order, and a resumed run fences off a stale one through the partition's ``owner`` token. A
+pool producer dies with its parent (``kill -9`` of the CLI): a watchdog thread ends it.
 """
 
 from __future__ import annotations
 
+import gc
+import importlib
 import logging
 import os
 import threading
 import time
-from collections import Counter
-from collections.abc import Callable
+from collections import Counter, deque
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,7 +42,7 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Job:
-    """What a worker needs to run one partition; picklable for pool processes."""
+    """What the CLI needs to run one partition."""
 
     module: str
     mapping: str
@@ -42,6 +54,29 @@ class Job:
     owner: str
 
 
+@dataclass(frozen=True)
+class ChunkTask:
+    """One chunk for a producer: the source rows ``after < key <= upto``; picklable."""
+
+    module: str
+    mapping: str
+    legacy_url: str
+    target_url: str
+    after: Any
+    upto: Any | None
+
+
+@dataclass
+class Chunk:
+    """A producer's answer: how many rows it read, their prepared target rows, the rest."""
+
+    rows_read: int = 0
+    first_key: Any = None
+    last_key: Any = None
+    prepared: writer.Prepared = field(default_factory=list)
+    quarantined: list[tuple[Any, str, str]] = field(default_factory=list)
+
+
 @dataclass
 class PartResult:
     part: int
@@ -51,7 +86,7 @@ class PartResult:
     chunks: int = 0
     reasons: Counter = field(default_factory=Counter)
     examples: dict[str, str] = field(default_factory=dict)
-    stopped: str | None = None  # why the partition did not finish (fenced, orphaned)
+    stopped: str | None = None  # why the partition did not finish (fenced)
 
 
 class Engines:
@@ -61,11 +96,21 @@ class Engines:
         self._engines = dict(preset or {})
         self._contexts: dict[str, source.Context] = {}
         self._built: dict[str, object] = {}  # lookups and groups by name, shared by mappings
+        self._ready: set[str] = set()
 
     def get(self, url: str) -> Engine:
         if url not in self._engines:
             self._engines[url] = create_engine(url)
         return self._engines[url]
+
+    def dialect(self, url: str):
+        """The dialect of ``url`` as a connection initialises it (server version and all)."""
+        engine = self.get(url)
+        if url not in self._ready:
+            with engine.connect():
+                pass
+            self._ready.add(url)
+        return engine.dialect
 
     def context(self, mapping: Mapping, legacy: Engine) -> source.Context:
         # Groups and lookups are built once per process and mapping (one scan each).
@@ -79,71 +124,114 @@ class Engines:
             engine.dispose()
 
 
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection inside the block (restored on the way out).
+
+    A chunk allocates a few hundred thousand rows, dicts and tuples that live until the chunk
+    is written and hold no reference cycles; the collector would traverse them (and every
+    long-lived lookup) again and again — about a third of the CPU of reading a chunk. Their
+    reference counts free them; anything cyclic waits for the next collection.
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def produce(task: ChunkTask, engines: Engines, mapping: Mapping | None = None) -> Chunk:
+    """Read, transform and prepare one chunk (pure but for the read; writes nothing)."""
+    mapping = mapping or load(task.module, task.mapping)
+    legacy = engines.get(task.legacy_url)
+    ctx = engines.context(mapping, legacy)
+    with gc_paused():
+        return _produce(task, engines, mapping, legacy, ctx)
+
+
+def _produce(task: ChunkTask, engines: Engines, mapping: Mapping, legacy, ctx) -> Chunk:
+    with legacy.connect() as conn:
+        records = source.read_chunk(
+            conn, mapping, ctx, after=task.after, upto=task.upto, limit=None
+        )
+    if not records:
+        return Chunk()
+    key = mapping.key
+    mapped, bad = [], []
+    for record in records:
+        out = mapping.apply(record)
+        if isinstance(out, Quarantine):
+            bad.append((record.row[key], out.reason, out.detail))
+        else:
+            mapped.append(out)
+    prepared = writer.prepare_mapped(engines.dialect(task.target_url), mapping, mapped)
+    return Chunk(len(records), records[0].row[key], records[-1].row[key], prepared, bad)
+
+
+class _Done:
+    """A chunk produced in this process, shaped like the pool's future."""
+
+    def __init__(self, chunk: Chunk) -> None:
+        self._chunk = chunk
+
+    def result(self) -> Chunk:
+        return self._chunk
+
+    def cancel(self) -> bool:
+        return True
+
+
 def run_partition(
     job: Job,
     engines: Engines,
     *,
-    mapping: Mapping | None = None,
+    mapping: Mapping,
+    submit: Callable[[ChunkTask], Any] | None = None,
+    ahead: int = 1,
     report: Callable[[int], None] = lambda n: None,
-    alive: Callable[[], bool] = lambda: True,
 ) -> PartResult:
-    """Process ``job.part`` from its checkpoint to its end (or until stopped)."""
-    mapping = mapping or load(job.module, job.mapping)
+    """Process ``job.part`` from its checkpoint to its end (or until fenced off).
+
+    ``submit(task)`` returns a future of a :class:`Chunk` (a pool's ``submit``); by default
+    chunks are produced here. Up to ``ahead`` chunks are in flight; results are written in
+    key order whatever order the producers finish in.
+    """
+    if submit is None:
+        submit, ahead = (lambda task: _Done(produce(task, engines, mapping))), 1
     legacy = engines.get(job.legacy_url)
     target = engines.get(job.target_url)
     state = engines.get(job.state_url) if job.state_url else None
-    ctx = engines.context(mapping, legacy)
     part = job.part
     result = PartResult(part.part)
-    after = part.last_key
-    with legacy.connect() as src:
-        while True:
-            if not alive():
-                result.stopped = "parent process gone"
+    pending: deque = deque()
+    after, exhausted = part.last_key, False
+    with legacy.connect() as keys:
+        while pending or not exhausted:
+            while not exhausted and len(pending) < ahead:
+                end = source.chunk_end(
+                    keys, mapping, after=after, upto=part.hi, size=job.chunk_size
+                )
+                keys.rollback()  # no long-lived snapshot on legacy
+                exhausted = end is None
+                upto = part.hi if end is None else end
+                task = ChunkTask(
+                    job.module, job.mapping, job.legacy_url, job.target_url, after, upto
+                )
+                pending.append(submit(task))
+                after = upto
+            chunk: Chunk = pending.popleft().result()
+            if not chunk.rows_read:
+                continue
+            try:
+                part = _commit(chunk, job, part, mapping, target, state, result)
+            except Fenced as exc:
+                for future in pending:
+                    future.cancel()
+                result.stopped = str(exc)
                 return result
-            records = source.read_chunk(
-                src, mapping, ctx, after=after, upto=part.hi, limit=job.chunk_size
-            )
-            src.rollback()  # end the read transaction: no long-lived snapshot on legacy
-            if not records:
-                break
-            mapped, bad = [], []
-            for record in records:
-                out = mapping.apply(record)
-                if isinstance(out, Quarantine):
-                    key = record.row[mapping.key]
-                    bad.append((key, out.reason, out.detail))
-                    result.reasons[out.reason] += 1
-                    result.examples.setdefault(out.reason, f"{key}: {out.detail}")
-                else:
-                    mapped.append(out)
-            first, last = records[0].row[mapping.key], records[-1].row[mapping.key]
-            written = sum(len(rows) for m in mapped for rows in m.values())
-            if state is not None:
-                # Marked as forward-synced data, so reverse capture never sends it back.
-                with origin.transaction(target, origin.FORWARD) as conn:
-                    written = writer.write_mapped(conn, mapping, mapped)
-                try:
-                    with state.begin() as conn:
-                        part = checkpoints.commit_chunk(
-                            conn,
-                            part,
-                            job.owner,
-                            first_key=first,
-                            last_key=last,
-                            rows_read=len(records),
-                            rows_written=written,
-                            quarantined=bad,
-                        )
-                except Fenced as exc:
-                    result.stopped = str(exc)
-                    return result
-            result.rows_read += len(records)
-            result.rows_written += written
-            result.quarantined += len(bad)
-            result.chunks += 1
-            after = last
-            report(len(records))
+            report(chunk.rows_read)
     if state is not None:
         try:
             with state.begin() as conn:
@@ -153,19 +241,46 @@ def run_partition(
     return result
 
 
+def _commit(chunk: Chunk, job: Job, part, mapping, target, state, result: PartResult):
+    """Write one chunk, then its checkpoint and quarantine rows; the partition after it."""
+    written = sum(len(values) for _, _, values in chunk.prepared)
+    if state is not None:
+        # Marked as forward-synced data, so reverse capture never sends it back.
+        with gc_paused(), origin.transaction(target, origin.FORWARD) as conn:
+            written = writer.write_prepared(conn, mapping, chunk.prepared)
+        with state.begin() as conn:
+            part = checkpoints.commit_chunk(
+                conn,
+                part,
+                job.owner,
+                first_key=chunk.first_key,
+                last_key=chunk.last_key,
+                rows_read=chunk.rows_read,
+                rows_written=written,
+                quarantined=chunk.quarantined,
+            )
+    for key, reason, detail in chunk.quarantined:
+        result.reasons[reason] += 1
+        result.examples.setdefault(reason, f"{key}: {detail}")
+    result.rows_read += chunk.rows_read
+    result.rows_written += written
+    result.quarantined += len(chunk.quarantined)
+    result.chunks += 1
+    return part
+
+
 # ----------------------------------------------------------------------------- pool side
 
 _POOL: dict[str, Any] = {}
 
 
-def init_pool(queue, parent_pid: int) -> None:
-    """Pool initializer: remember the progress queue, and die with the parent.
+def init_pool(parent_pid: int) -> None:
+    """Pool initializer: this process's engines, and a watchdog that ends it with its parent.
 
-    A pool worker holds both ends of the pool's task pipe, so it never sees EOF when the CLI
-    is killed; the watchdog ends it instead (mid-chunk is safe: the chunk's transaction is
-    aborted and a resumed run redoes that chunk).
+    A pool process holds both ends of the pool's task pipe, so it never sees EOF when the CLI
+    is killed; the watchdog ends it instead (producers write nothing, so any moment is safe).
     """
-    _POOL.update(queue=queue, parent=parent_pid, engines=Engines())
+    _POOL.update(engines=Engines())
     threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True).start()
 
 
@@ -175,13 +290,12 @@ def _watch_parent(parent_pid: int) -> None:
     os._exit(1)
 
 
-def pool_run(job: Job) -> PartResult:
-    """Entry point of a pool process for one partition."""
-    queue = _POOL["queue"]
-    parent = _POOL["parent"]
-    return run_partition(
-        job,
-        _POOL["engines"],
-        report=lambda n: queue.put((job.mapping, n)),
-        alive=lambda: os.getppid() == parent,
-    )
+def warm_up(modules: tuple[str, ...]) -> None:
+    """A first pool task: import the mapping modules while the CLI still works on its own."""
+    for module in modules:
+        importlib.import_module(module)
+
+
+def pool_produce(task: ChunkTask) -> Chunk:
+    """Entry point of a pool process for one chunk."""
+    return produce(task, _POOL["engines"])

@@ -28,7 +28,7 @@ from datetime import datetime
 from typing import Any
 
 from zhongtai.legacy.status import OrderStatus
-from zhongtai.migrate.mappings._common import first_time
+from zhongtai.migrate.mappings._common import UNKNOWN_TIME
 from zhongtai.migrate.transforms import (
     TransformError,
     clean_code,
@@ -182,45 +182,53 @@ def _state(code: int | None, order_type: int) -> tuple[str, str | None]:
     return cached
 
 
-def _change(order_id, seq, track, src, dst, sub, source, reason, at) -> dict:
-    return {
-        "order_id": order_id,
-        "seq": seq,
-        "track": track,
-        "from_status": src,
-        "to_status": dst,
-        "sub_status": sub,
-        "source": source,
-        "reason": reason,
-        "amount": None,
-        "at": at,
-    }
+def _move(src: int | None, dst: int, order_type: int) -> tuple[str, Any, Any, Any]:
+    """(track, from, to, sub-status) of one legacy status change."""
+    if dst in (OrderStatus.REFUNDING, OrderStatus.REFUNDED):
+        before = "APPLIED" if src == OrderStatus.REFUNDING else "NONE"
+        after = "APPLIED" if dst == OrderStatus.REFUNDING else "SUCCEEDED"
+        return (REFUND, before, after, None)
+    if src == OrderStatus.REFUNDING:  # refund refused or revoked: back to the lifecycle
+        return (REFUND, "APPLIED", "REJECTED", None)
+    if dst == OrderStatus.EXCEPTION:
+        return (SUB, None, "EXCEPTION", "EXCEPTION")
+    old, old_sub = _state(src, order_type)
+    new, _ = _state(dst, order_type)
+    if old_sub == "EXCEPTION" and new == old:
+        return (SUB, "EXCEPTION", None, None)
+    return (MAIN, old or None, new, None)
+
+
+# A few dozen (from, to, order type) triples cover a whole history; each is decided once.
+_MOVES: dict[tuple[Any, Any, int], tuple[str, Any, Any, Any]] = {}
 
 
 def history_rows(order_id: int, rows: Sequence[Row], order_type: int) -> list[dict]:
     """``order_status_history`` rows from the legacy status log."""
     changes = []
+    moves = _MOVES
     for seq, row in enumerate(rows, start=1):
         src, dst = row["from_status"], row["to_status"]
-        at = first_time(row["create_time"])
-        source = (row["source"] or "LEGACY")[:32]
-        reason = (row["remark"] or None) and row["remark"][:255]
-        if dst in (OrderStatus.REFUNDING, OrderStatus.REFUNDED):
-            before = "APPLIED" if src == OrderStatus.REFUNDING else "NONE"
-            after = "APPLIED" if dst == OrderStatus.REFUNDING else "SUCCEEDED"
-            move = (REFUND, before, after, None)
-        elif src == OrderStatus.REFUNDING:  # refund refused or revoked: back to the lifecycle
-            move = (REFUND, "APPLIED", "REJECTED", None)
-        elif dst == OrderStatus.EXCEPTION:
-            move = (SUB, None, "EXCEPTION", "EXCEPTION")
-        else:
-            old, old_sub = _state(src, order_type)
-            new, _ = _state(dst, order_type)
-            if old_sub == "EXCEPTION" and new == old:
-                move = (SUB, "EXCEPTION", None, None)
-            else:
-                move = (MAIN, old or None, new, None)
-        changes.append(_change(order_id, seq, *move, source, reason, at))
+        move = moves.get((src, dst, order_type))
+        if move is None:
+            move = _move(src, dst, order_type)
+            if len(moves) < 4096:  # bounded: status ints are few, garbage ones are not cached
+                moves[(src, dst, order_type)] = move
+        remark = row["remark"]
+        changes.append(
+            {
+                "order_id": order_id,
+                "seq": seq,
+                "track": move[0],
+                "from_status": move[1],
+                "to_status": move[2],
+                "sub_status": move[3],
+                "source": (row["source"] or "LEGACY")[:32],
+                "reason": remark[:255] if remark else None,
+                "amount": None,
+                "at": local_to_utc(row["create_time"]) or UNKNOWN_TIME,
+            }
+        )
     return changes
 
 

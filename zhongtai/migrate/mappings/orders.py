@@ -78,6 +78,8 @@ from zhongtai.platform.order.query import phone_search_text
 from zhongtai.platform.order.status import MainStatus
 
 ORDER_TYPES = {1: OrderType.DELIVERY, 2: OrderType.PICKUP, 3: OrderType.DINE_IN}
+_KIND_VALUES = {code: kind.value for code, kind in ORDER_TYPES.items()}
+_CHANNEL_VALUES: dict[int, str] = {}
 
 
 def _repush_candidates(table: sa.Table):
@@ -187,7 +189,10 @@ def order(record: Record) -> Mapped | Quarantine:
     cat = record.lookups[CATALOG.name]
     logs = record.children["logs"]
     order_type = row["order_type"]
-    kind, channel = _order_type(order_type).value, Channel(channel_name(row["channel"])).value
+    kind = _KIND_VALUES.get(order_type) or _order_type(order_type).value
+    channel = _CHANNEL_VALUES.get(row["channel"])
+    if channel is None:  # decided once per legacy code; unknown codes raise every time
+        channel = _CHANNEL_VALUES[row["channel"]] = Channel(channel_name(row["channel"])).value
     try:
         lines, gift = parts.items(record.children["items"], cat.sku_codes)
         found = parts.discounts(record.children["activities"], gift)
