@@ -25,6 +25,7 @@ from zhongtai.config import Settings
 from zhongtai.cutover import ladder, moves
 from zhongtai.cutover.gates import Verdict, blocking, breaches
 from zhongtai.cutover.moves import MoveResult
+from zhongtai.cutover.store import PlanMoveError
 from zhongtai.strangler.stages import Stage
 
 LIVE = (Stage.CANARY, Stage.PLATFORM)
@@ -33,7 +34,7 @@ LIVE = (Stage.CANARY, Stage.PLATFORM)
 @dataclass
 class Tick:
     step: int
-    action: str  # idle | complete | watching | waiting | breach | rollback | advance | hold
+    action: str  # idle|complete|watching|waiting|breach|rollback|advance|hold|conflict
     verdicts: list[Verdict] = field(default_factory=list)
     result: MoveResult | None = None
     note: str = ""
@@ -137,7 +138,10 @@ def watch(
     stop = stop or threading.Event()
     deadline = None if timeout is None else time.monotonic() + timeout
     while True:
-        last = tick(settings, who=who, promote=promote)
+        try:
+            last = tick(settings, who=who, promote=promote)
+        except PlanMoveError as exc:  # another watch or an operator moved first: look again
+            last = Tick(-1, "conflict", note=exc.message)
         report(last)
         if last.action == "rollback":
             promote = False  # a failed canary waits for a person

@@ -182,3 +182,16 @@ def test_a_plan_under_way_is_pinned(settings, plan_file):
     view = operations.show(settings)
     assert view.plan.name == "pos-only" and view.state.step == 1
     assert view.as_dict()["steps"][0]["routes"] == ["pos.pull", "pos.ack"]
+
+
+def test_two_movers_from_the_same_step_cannot_both_move(settings, plan_file):
+    from zhongtai.cutover import moves
+
+    operations.advance(settings, why="begin", plan_file=plan_file)
+    plant(settings, "pos.pull", compared=30)
+    with moves.session(settings) as first, moves.session(settings) as second:
+        moves.rollback(first, why="operator A", who="a")
+        with pytest.raises(PlanMoveError, match="moved by someone else"):
+            moves.rollback(second, why="operator B, from a stale view", who="b")
+    assert [(e.who, e.action) for e in operations.history(settings)][0] == ("a", "rollback")
+    assert len(operations.history(settings)) == 2  # begin, A's rollback: B wrote nothing
