@@ -3,6 +3,7 @@
     .venv/bin/python bench/backfill.py                          # 20k orders; SQLite and PG
     .venv/bin/python bench/backfill.py --orders 50000 --targets postgresql --workers 1,2
     .venv/bin/python bench/backfill.py --legacy mysql+pymysql://root@127.0.0.1:3306/bench_legacy
+    .venv/bin/python bench/backfill.py --targets mariadb
 
 1. Seed a legacy database (untimed): SQLite in a temp dir unless ``--legacy`` names one
    (``--reuse-legacy`` keeps one that already holds orders).
@@ -12,8 +13,8 @@
    executemany upserts on SQLite) and a checkpoint per chunk.
 3. Right after it, the same mappings' target rows produced again in memory and bind-processed
    (untimed), then bulk-inserted into a second set of fresh center databases — PostgreSQL:
-   binary ``COPY``; SQLite: ``executemany`` of plain INSERTs, one transaction per table —
-   timed per mapping.
+   binary ``COPY``; SQLite: ``executemany`` of plain INSERTs; MariaDB: PyMySQL's multi-row
+   ``executemany``; one transaction per mapping — timed per mapping.
 4. Prints target rows/s of both and the ratio backfill / raw per mapping and overall
    (issue 5's target: at least 40%), then the CPU seconds each used on the client side (this
    process and the producer processes; PostgreSQL's own work is not in either), a figure the
@@ -43,7 +44,12 @@ from zhongtai.migrate.mappings import all_mappings
 from zhongtai.platform.migrations import upgrade_center
 from zhongtai.workload.seed import seed_legacy
 
-PG = os.environ.get("ZHONGTAI_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
+SERVERS = {
+    "postgresql": os.environ.get(
+        "ZHONGTAI_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432"
+    ),
+    "mariadb": os.environ.get("ZHONGTAI_TEST_MARIADB", "mysql+pymysql://root@127.0.0.1:3306"),
+}
 
 
 def _center_urls(engine: str, tmp: Path, tag: str) -> dict[str, str]:
@@ -51,7 +57,7 @@ def _center_urls(engine: str, tmp: Path, tag: str) -> dict[str, str]:
     if engine == "sqlite":
         return {n: f"sqlite:///{tmp / f'{tag}_{n}.db'}" for n in names}
     suffix = uuid.uuid4().hex[:6]
-    return {n: f"{PG}/ztb_{tag}_{n}_{suffix}" for n in names}
+    return {n: f"{SERVERS[engine]}/ztb_{tag}_{n}_{suffix}" for n in names}
 
 
 def _settings(tmp: Path, legacy: str, urls: dict[str, str]):
@@ -104,6 +110,12 @@ def _raw_insert(conn, table, columns, values) -> None:
                 copy.set_types([types[c] for c in columns])
                 for v in values:
                     copy.write_row(v)
+    elif conn.dialect.name in ("mysql", "mariadb"):  # PyMySQL folds these into multi-row INSERTs
+        cols = ", ".join(f"`{c}`" for c in columns)
+        marks = ", ".join("%s" for _ in columns)
+        cur = dbapi.cursor()
+        cur.executemany(f"INSERT INTO `{table.name}` ({cols}) VALUES ({marks})", values)
+        cur.close()
     else:
         marks = ", ".join("?" for _ in columns)
         cur = dbapi.cursor()

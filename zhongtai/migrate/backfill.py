@@ -267,8 +267,9 @@ class _Run:
 
     def _run_jobs(self, mapping: Mapping, jobs: list[Job], total: int) -> list[PartResult]:
         report = self.progress.reporter(mapping.name)
-        # A mapping of a chunk or two gains nothing from producers working ahead.
-        if self.pool is None or total <= 2 * self.chunk_size:
+        # Producers first build the mapping's lookups (each its own), and the pipeline needs a
+        # few chunks per producer to pay that back; smaller mappings run here.
+        if self.pool is None or total < 4 * self.workers * self.chunk_size:
             return [run_partition(j, self.engines, mapping=mapping, report=report) for j in jobs]
         submit = functools.partial(self.pool.submit, pool_produce)
         return [

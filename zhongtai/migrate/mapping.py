@@ -18,7 +18,8 @@ Anatomy
     quarantined as duplicates, as the transform decides. ``Record.group`` says where a row
     stands, ``Record.merged`` holds the full rows of the other members (survivor only, when
     ``fetch_members``). A group is built from one scan of ``columns`` (or its own ``scan``
-    function when the key needs other tables), so the outcome never
+    function when the key needs other tables, or ``derive`` from the value of a lookup
+    that resolves it anyway, ``derived_from``), so the outcome never
     depends on chunk order, worker count or resume points. Another mapping may *use* a group
     as a lookup (orders use the member group to find a member's surviving id).
 ``lookups``
@@ -114,6 +115,10 @@ class Group:
     # Instead of scanning ``columns``: a function returning the rows (each with ``id``) whose
     # keys may depend on other tables (members are linked through the phones on their orders).
     scan: Callable[[sa.Connection], Sequence[Row]] | None = None
+    # The same rows derived from a lookup's value, when that lookup resolves them anyway: a
+    # context that builds the lookup derives the group from it instead of calling ``scan``.
+    derived_from: Lookup | None = None
+    derive: Callable[[Any], Sequence[Row]] | None = None
 
 
 @dataclass(frozen=True)

@@ -66,11 +66,21 @@ def build_context(
     needed: list[Group | Lookup] = ([mapping.group] if mapping.group else []) + list(mapping.uses)
     for item in needed:
         if item.name not in built:
-            is_group = isinstance(item, Group)
-            built[item.name] = scan_group(conn, item) if is_group else item.build(conn)
+            built[item.name] = _build(conn, item, built)
         target = ctx.groups if isinstance(item, Group) else ctx.lookups
         target[item.name] = built[item.name]
     return ctx
+
+
+def _build(conn: Connection, item: Group | Lookup, built: dict[str, Any]) -> Any:
+    if isinstance(item, Lookup):
+        return item.build(conn)
+    base = item.derived_from
+    if base is None or item.derive is None:
+        return scan_group(conn, item)
+    if base.name not in built:  # built once, then shared with the mappings that use it
+        built[base.name] = base.build(conn)
+    return build_group(item.derive(built[base.name]), item)
 
 
 def _in_batches(values: Sequence[Any]) -> list[Sequence[Any]]:

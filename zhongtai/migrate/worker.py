@@ -207,31 +207,33 @@ def run_partition(
     result = PartResult(part.part)
     pending: deque = deque()
     after, exhausted = part.last_key, False
-    with legacy.connect() as keys:
-        while pending or not exhausted:
-            while not exhausted and len(pending) < ahead:
-                end = source.chunk_end(
-                    keys, mapping, after=after, upto=part.hi, size=job.chunk_size
-                )
-                keys.rollback()  # no long-lived snapshot on legacy
-                exhausted = end is None
-                upto = part.hi if end is None else end
-                task = ChunkTask(
-                    job.module, job.mapping, job.legacy_url, job.target_url, after, upto
-                )
-                pending.append(submit(task))
-                after = upto
-            chunk: Chunk = pending.popleft().result()
-            if not chunk.rows_read:
-                continue
-            try:
-                part = _commit(chunk, job, part, mapping, target, state, result)
-            except Fenced as exc:
-                for future in pending:
-                    future.cancel()
-                result.stopped = str(exc)
-                return result
-            report(chunk.rows_read)
+    try:
+        with legacy.connect() as keys:
+            while pending or not exhausted:
+                while not exhausted and len(pending) < ahead:
+                    end = source.chunk_end(
+                        keys, mapping, after=after, upto=part.hi, size=job.chunk_size
+                    )
+                    keys.rollback()  # no long-lived snapshot on legacy
+                    exhausted = end is None
+                    upto = part.hi if end is None else end
+                    task = ChunkTask(
+                        job.module, job.mapping, job.legacy_url, job.target_url, after, upto
+                    )
+                    pending.append(submit(task))
+                    after = upto
+                chunk: Chunk = pending.popleft().result()
+                if not chunk.rows_read:
+                    continue
+                try:
+                    part = _commit(chunk, job, part, mapping, target, state, result)
+                except Fenced as exc:
+                    result.stopped = str(exc)
+                    return result
+                report(chunk.rows_read)
+    finally:
+        for future in pending:  # stopped or failed: nothing more is written from them
+            future.cancel()
     if state is not None:
         try:
             with state.begin() as conn:

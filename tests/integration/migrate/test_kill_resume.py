@@ -20,6 +20,7 @@ import sqlalchemy as sa
 
 from zhongtai.db import create_engine
 from zhongtai.migrate.backfill import backfill
+from zhongtai.migrate.mappings import all_mappings
 
 CHUNK = 20
 POLL_BOUND_S = 300  # a bound, not a timing assertion: the run normally ends in seconds
@@ -45,6 +46,13 @@ def _chunks_done(engine: sa.Engine) -> int:
             )
     except sa.exc.SQLAlchemyError:
         return 0  # the state tables do not exist yet
+
+
+def _unfinished(engine: sa.Engine) -> bool:
+    """True while some mapping of the run is not planned yet or not finished."""
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT finished_at FROM migrate_backfill")).all()
+    return len(rows) < len(all_mappings()) or any(r[0] is None for r in rows)
 
 
 def _children(pid: int) -> list[int]:
@@ -92,6 +100,7 @@ def test_kill_9_then_resume_ends_with_the_uninterrupted_target(
     assert total_chunks > 12 and expected["order.orders"]
 
     seeds = (1, 2, 3) if engine_pair[1] == "sqlite" else (4, 5)
+    cut_short = 0
     for seed in seeds:
         rng = random.Random(seed)
         workers = "2" if seed % 2 == 0 else "1"
@@ -102,7 +111,10 @@ def test_kill_9_then_resume_ends_with_the_uninterrupted_target(
             proc = _cli(env.env, tmp_path / f"w{seed}", "backfill", "--chunk", str(CHUNK),
                         "--workers", workers)  # fmt: skip
             assert _kill_at(proc, state, at, rng.uniform(0, 0.03)), f"seed {seed}: ended first"
-            assert env.dump() != expected, f"seed {seed}: killed, yet already complete"
+            assert _unfinished(state), f"seed {seed}: killed, yet the run had finished"
+            # A late kill may find every target row written but not yet checkpointed: resume
+            # must reconcile that too. Most kills land earlier (asserted below).
+            cut_short += env.dump() != expected
             resumed = _cli(env.env, tmp_path / f"w{seed}", "backfill", "--resume",
                            "--chunk", str(CHUNK), "--json")  # fmt: skip
             out, err = resumed.communicate(timeout=POLL_BOUND_S)
@@ -118,3 +130,4 @@ def test_kill_9_then_resume_ends_with_the_uninterrupted_target(
             assert {s["state"] for s in json.loads(out)} == {"done"}
         finally:
             state.dispose()
+    assert cut_short, "no kill landed before the target was complete"

@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from zhongtai.legacy.schema import t_member, t_order
 from zhongtai.migrate.mapping import Group, Lookup, Mapped, Mapping, Record, Target
 from zhongtai.migrate.mappings._common import STORE_BRANDS, first_time, phone_columns, text
-from zhongtai.migrate.mappings.people import USER_KINDS, resolve_people
+from zhongtai.migrate.mappings.people import USER_KINDS, People, resolve_people
 from zhongtai.migrate.transforms import (
     Phone,
     channel_name,
@@ -46,9 +46,12 @@ _LEGACY_GENDER = {name: code for code, name in GENDERS.items()}
 PEOPLE = Lookup("people", resolve_people)
 
 
-def _member_rows(conn: sa.Connection) -> list[dict]:
-    people = resolve_people(conn)
+def _person_rows(people: People) -> list[dict]:
     return [{"id": mid, "person": survivor} for mid, survivor in people.survivor_of.items()]
+
+
+def _member_rows(conn: sa.Connection) -> list[dict]:
+    return _person_rows(resolve_people(conn))
 
 
 # Live members grouped by person; the lowest id survives (as in People).
@@ -60,6 +63,8 @@ MEMBER_GROUP = Group(
     rank=lambda r: r["id"],
     fetch_members=True,
     scan=_member_rows,
+    derived_from=PEOPLE,  # a backfill resolves the people once for both
+    derive=_person_rows,
 )
 
 
