@@ -12,11 +12,9 @@ import logging
 from contextlib import asynccontextmanager
 
 import httpx
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
+from fastapi import FastAPI
 from sqlalchemy.engine import Engine
-from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse
 
 from zhongtai import __version__
 from zhongtai.config import Settings
@@ -24,52 +22,11 @@ from zhongtai.db import check_connection, create_engine, ensure_database
 from zhongtai.legacy.api import admin, channels, miniapp, pos, pull
 from zhongtai.legacy.body_limit import BodyLimit
 from zhongtai.legacy.context import LegacyContext
-from zhongtai.legacy.envelope import (
-    BAD_REQUEST,
-    ILLEGAL_TRANSITION,
-    INTERNAL,
-    METHOD_NOT_ALLOWED,
-    UNKNOWN_ROUTE,
-    LegacyError,
-    error_response,
-    family_of,
-)
-from zhongtai.legacy.payloads import validation_message
+from zhongtai.legacy.error_handlers import install_error_handlers
 from zhongtai.legacy.schema import create_schema
-from zhongtai.legacy.status import IllegalTransition
 
 logger = logging.getLogger(__name__)
 CHANNEL_API_TIMEOUT = 5.0  # seconds; a pull that waits longer answers 50201
-
-
-def _error(request: Request, code: int, msg: str) -> Response:
-    return error_response(family_of(request.url.path), code, msg)
-
-
-async def _on_legacy_error(request: Request, exc: LegacyError) -> Response:
-    return _error(request, exc.code, exc.msg)
-
-
-async def _on_illegal(request: Request, exc: IllegalTransition) -> Response:
-    return _error(request, ILLEGAL_TRANSITION, str(exc))
-
-
-async def _on_validation(request: Request, exc: RequestValidationError) -> Response:
-    return _error(request, BAD_REQUEST, validation_message(list(exc.errors())))
-
-
-async def _on_http(request: Request, exc: StarletteHTTPException) -> Response:
-    where = f"{request.method} {request.url.path}"
-    if exc.status_code == 404:
-        return _error(request, UNKNOWN_ROUTE, f"no route {where}; see docs/legacy-api.md")
-    if exc.status_code == 405:
-        return _error(request, METHOD_NOT_ALLOWED, f"method not allowed: {where}")
-    return _error(request, exc.status_code * 100, str(exc.detail))
-
-
-async def _on_unexpected(request: Request, exc: Exception) -> Response:
-    logger.exception("unhandled error on %s %s", request.method, request.url.path)
-    return _error(request, INTERNAL, "internal error; the server log has the details")
 
 
 def healthz() -> JSONResponse:
@@ -106,11 +63,7 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.legacy = LegacyContext(settings=settings, engine=engine, http=http)
-    app.add_exception_handler(LegacyError, _on_legacy_error)
-    app.add_exception_handler(IllegalTransition, _on_illegal)
-    app.add_exception_handler(RequestValidationError, _on_validation)
-    app.add_exception_handler(StarletteHTTPException, _on_http)
-    app.add_exception_handler(Exception, _on_unexpected)
+    install_error_handlers(app)
     # The pull routes first: /api/channel/meituan/pull must not match the push route.
     for module in (pull, channels, miniapp, pos, admin):
         app.include_router(module.router)
