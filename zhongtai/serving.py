@@ -81,6 +81,21 @@ def wait_until_healthy(
     raise ServeError(f"{url} did not answer within {timeout:.0f}s ({last})")
 
 
+def stop_group(proc: subprocess.Popen | None, sig: int, timeout: float) -> None:
+    """Send ``sig`` to the process group of ``proc`` (started with ``start_new_session``) and
+    wait up to ``timeout`` seconds; SIGKILL it if it does not exit by then."""
+    if proc is None or proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, sig)
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    except ProcessLookupError:
+        pass
+
+
 class ServiceProcess:
     """A ``zhongtai serve NAME`` child process, started healthy and always stopped."""
 
@@ -137,15 +152,7 @@ class ServiceProcess:
         return self
 
     def stop(self, timeout: float = 10.0) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGTERM)
-                self.proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-            except ProcessLookupError:
-                pass
+        stop_group(self.proc, signal.SIGTERM, timeout)
         if self._log:
             self._log.close()
             self._log = None

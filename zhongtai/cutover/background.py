@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from zhongtai.errors import ServeError
+from zhongtai.serving import stop_group
 
 logger = logging.getLogger(__name__)
 
@@ -164,15 +165,7 @@ class SyncWorker:
             )
 
     def stop(self, timeout: float = 15.0) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGINT)
-                self.proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-            except ProcessLookupError:
-                pass
+        stop_group(self.proc, signal.SIGINT, timeout)
         if self._log:
             self._log.close()
             self._log = None
