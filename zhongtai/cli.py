@@ -522,7 +522,7 @@ def migrate_sync(
     ] = False,
     batch: Annotated[int, typer.Option(min=1, help="Changes per batch.")] = 500,
     reverse: Annotated[
-        bool, typer.Option("--reverse", help="Platform → legacy, for stores on the platform.")
+        bool, typer.Option("--reverse", help="Platform → legacy: every write the platform took.")
     ] = False,
     poll: Annotated[float, typer.Option(min=0.01, help="Seconds between empty polls.")] = 0.2,
     refresh: Annotated[

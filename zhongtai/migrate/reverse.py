@@ -1,18 +1,24 @@
-"""``zhongtai migrate sync --reverse``: platform writes back to legacy, for stores on the platform.
+"""``zhongtai migrate sync --reverse``: platform writes back to legacy.
 
 Reverse capture (``zhongtai migrate capture install --reverse``) puts the change log on the
 order and payment center databases. One batch, per center: read the lowest changes, skip
 those a syncer wrote (``forward`` rows are legacy's own data arriving, ``reverse`` rows our
-own bookkeeping), re-read the current center rows by owner key, keep the rows whose store the
-proxy sends to the platform (:mod:`.scope`), run the mapping's inverse and write legacy in a
-transaction marked ``reverse`` (:mod:`.reverse_apply`), so the forward syncer skips what it
-causes. A row born on the platform gets a legacy id of legacy's choosing, which is written to
-the center row's ``legacy_id``. A payment or refund whose order is not in legacy yet waits
-(deferred) and is retried on every batch.
+own bookkeeping), re-read the current center rows by owner key, run the mapping's inverse and
+write legacy in a transaction marked ``reverse`` (:mod:`.reverse_apply`), so the forward
+syncer skips what it causes. A row born on the platform gets a legacy id of legacy's choosing,
+which is written to the center row's ``legacy_id``. A payment or refund whose order is not in
+legacy yet waits (deferred) and is retried on every batch.
 
-Rows of stores not on the platform are consumed and counted as out of scope: their writes
-only reach the platform through forward sync. Drain the reverse lag to zero before rolling a
-store back, or its last platform writes are counted out of scope instead of written back.
+**Every change the platform itself committed goes back**, whatever the routes say when it is
+applied. The centers commit nothing for a shadowed request (a dry run, rolled back) and
+forward sync's writes are marked ``forward``, so a change of any other origin is a write the
+platform accepted from a client: it was made while that client's traffic was on the
+platform, and legacy must have it. Judging scope at apply time instead lost the writes of a
+store rolled back in the second before reverse sync got to them (and the proxies follow a
+route change a moment after its audit record, so judging by the audited history would too).
+The routes still say which stores the proxy sends to the platform now (:mod:`.scope`): rows
+written back for a store no longer there are counted (``out_of_scope``) and logged — late
+writes of a rollback, the ones to look at if legacy also took writes for that order since.
 """
 
 from __future__ import annotations
@@ -202,15 +208,13 @@ class ReverseSyncer:
             conn.rollback()
         results: dict[int, WriteBack] = {}
         created: dict[int, int] = {}
+        late: list[str] = []  # written back for stores the routes do not send to the platform
         with origin.transaction(self.legacy, origin.REVERSE) as legacy:
             for key in sorted(keys):
                 mapped = rows.get(key)
                 main = mapped[main_table.name][0] if mapped else None
                 probe = main or self._legacy_row(legacy, mapping, key)
                 store = stores.of(legacy, probe) if probe else None
-                if store is None or not scope.on_platform(store):
-                    out.out_of_scope[mapping.name] += 1
-                    continue
                 try:
                     if mapped is None:
                         result = delete_back(legacy, spec, mapping, key)
@@ -221,8 +225,11 @@ class ReverseSyncer:
                     out.quarantined[mapping.name] += 1
                     continue
                 results[key] = result
-                if result.outcome != "waiting":
-                    out.applied[mapping.name] += 1
+                if result.outcome == "waiting":
+                    continue
+                out.applied[mapping.name] += 1
+                if store is None or not scope.on_platform(store):
+                    late.append(main.get(spec.order_no) if main else f"{mapping.name} {key}")
                 if result.outcome == "created" and main.get("legacy_id") is None:
                     created[key] = result.legacy_id
         if created:
@@ -234,9 +241,13 @@ class ReverseSyncer:
                         .where(owner == key, main_table.table.c.legacy_id.is_(None))
                         .values(legacy_id=legacy_id)
                     )
-        if out.out_of_scope[mapping.name]:
-            logger.info("reverse %s: %d row(s) of stores not on the platform", mapping.name,
-                        out.out_of_scope[mapping.name])  # fmt: skip
+        if late:
+            out.out_of_scope[mapping.name] += len(late)
+            logger.warning(
+                "reverse %s: %d row(s) written back for stores the routes do not send to the "
+                "platform now (writes it took before they were rolled back): %s",
+                mapping.name, len(late), ", ".join(map(str, late[:10])),
+            )  # fmt: skip
         return results
 
     def _legacy_row(self, conn: Connection, mapping: Mapping, key: int) -> dict | None:

@@ -1,10 +1,14 @@
 """Which stores' traffic is on the platform — the proxy's own decision, replayed (pure).
 
-Reverse sync carries platform writes back to legacy for the stores the proxy already sends to
-the platform. It asks the same question the proxy asks, with the same code
+Which stores the proxy sends to the platform *now*, asked with the proxy's own code
 (:func:`zhongtai.strangler.decision.choose_side`: stage, then the sticky canary bucket of the
-key), over the routes keyed by a store. A store is in scope when **any** such route sends it
-to the platform: then some of its writes may land there, and all of them must reach legacy.
+key) over the routes keyed by a store. A store is on the platform when **any** such route
+sends it there: then some of its writes may land there.
+
+Reverse sync does not use this to decide what goes back — every write the platform committed
+does, since a store rolled back a moment ago left writes there that legacy must get — but to
+report the rows it writes back for stores no longer on the platform (the late writes of a
+rollback).
 
 Routes name their key by group (``routes.toml``): the store code (read out of order numbers),
 the store id, the Meituan poi code, the Eleme shop id. :data:`STORE_KEY_GROUPS` says which

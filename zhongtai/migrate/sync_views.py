@@ -42,7 +42,7 @@ def sync_table(report: SyncReport) -> Table:
         f"{report.changes:,} changes in {report.batches} batch(es), "
         f"{report.echoes:,} echoes skipped · backlog {report.backlog.count:,} · lag {_lag(report)}"
     ))  # fmt: skip
-    for column in ("mapping", "rows applied", "deferred", "quarantined", "out of scope"):
+    for column in ("mapping", "rows applied", "deferred", "quarantined", "of stores off platform"):
         table.add_column(column, justify="left" if column == "mapping" else "right")
     names = sorted(
         set(report.applied) | set(report.deferred) | set(report.quarantined)

@@ -28,7 +28,7 @@ class BatchOutcome:
     applied: Counter = field(default_factory=Counter)  # mapping → keys applied
     deferred: Counter = field(default_factory=Counter)  # mapping → keys put off
     quarantined: Counter = field(default_factory=Counter)  # mapping → keys not mappable
-    out_of_scope: Counter = field(default_factory=Counter)  # reverse: stores not on platform
+    out_of_scope: Counter = field(default_factory=Counter)  # reverse: written, store off platform
     rippled: Counter = field(default_factory=Counter)  # mapping → keys a changed fact added
     full: bool = False  # the batch was full: more changes are waiting
 

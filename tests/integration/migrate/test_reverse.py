@@ -1,4 +1,4 @@
-"""Reverse sync (platform → legacy) for stores on the platform, and echo-freedom both ways.
+"""Reverse sync (platform → legacy): every write the platform took, and echo-freedom both ways.
 
 Platform writes go through the order and payment centers' own services (real units of work
 on the center databases); legacy writes are plain SQL, as the legacy app's would be. The
@@ -98,10 +98,12 @@ def test_writes_cross_once_in_each_direction_and_never_echo(both_ways):
                          source="USER", reason="not ours")  # fmt: skip
 
     back = run(rev)
-    assert back.applied["orders"] == 1 and back.out_of_scope["orders"] == 1
+    # Both writes were accepted by the platform, so both reach legacy; the one of a store the
+    # routes do not send to the platform is counted apart.
+    assert back.applied["orders"] == 2 and back.out_of_scope["orders"] == 1
     o, log = ls.t_order, ls.t_order_status_log
     assert env.legacy(sa.select(o.c.status).where(o.c.id == legacy_id)) == [(7,)]
-    assert env.legacy(sa.select(o.c.status).where(o.c.id == far_id)) == [(5,)]  # not in scope
+    assert env.legacy(sa.select(o.c.status).where(o.c.id == far_id)) == [(7,)]
     moves = env.legacy(sa.select(log.c.from_status, log.c.to_status, log.c.source)
                        .where(log.c.order_id == legacy_id, log.c.source == "PLATFORM"))  # fmt: skip
     assert moves == [(5, 7, "PLATFORM")]
@@ -199,3 +201,37 @@ def test_backfill_writes_never_echo_and_missing_reverse_capture_is_named(migrate
         rev.close()
     assert report.changes > 0 and report.echoes == report.changes and not report.applied
     assert _legacy_orders(migrate_env) == before
+
+
+def test_a_write_the_platform_took_reaches_legacy_after_its_store_rolled_back(both_ways):
+    # The platform accepts a refund request for a store of the canary; the route is rolled
+    # back (to shadow, then to legacy) before reverse sync gets to it. The write was
+    # acknowledged by the platform, so it must still reach legacy — scope at apply time
+    # no longer covers the store, and must not decide.
+    env, fwd, rev, engines, _, inside, _ = both_ways
+    run(fwd), run(rev)
+    legacy_id, order_no = _completed_order(env, inside)
+    orders.change_refund(SqlOrderUnitOfWork(engines["order"]), order_no, RefundStatus.APPLIED,
+                         source="USER", reason="late in the rollback second")  # fmt: skip
+    state = create_engine(env.settings.database("state"))
+    try:
+        routes = StateStore(state)
+        routes.rollback("pos.pull", who="test", why="canary rolled back")
+        routes.rollback("pos.pull", who="test", why="shadow rolled back")
+        assert all(r.stage.value == "legacy" for r in routes.load_table().routes)
+    finally:
+        state.dispose()
+
+    back = run(rev)
+    assert back.applied["orders"] == 1
+    assert back.out_of_scope["orders"] == 1  # reported: written back for a store now on legacy
+    o, log = ls.t_order, ls.t_order_status_log
+    assert env.legacy(sa.select(o.c.status, o.c.refund_status).where(o.c.id == legacy_id)) == [
+        (7, 1)
+    ]
+    moves = env.legacy(sa.select(log.c.from_status, log.c.to_status)
+                       .where(log.c.order_id == legacy_id, log.c.source == "PLATFORM"))  # fmt: skip
+    assert moves == [(5, 7)]
+    forward = run(fwd)  # what reverse wrote does not come back
+    assert forward.echoes == forward.changes and not forward.applied
+    assert run(rev).changes == 0
