@@ -1,10 +1,17 @@
 """The inverse of the ``orders`` mapping: order center rows → legacy t_order rows (pure).
 
-Reverse sync writes what this returns for the stores already on the platform. Amounts go
+Reverse sync writes what this returns for the orders the platform changed. Amounts go
 back to float yuan, as the gateway renders them (the platform-only ROUNDING, GIFT and
 ADJUSTMENT lines folded back, the stated figures of ``channel_ext.legacy_amounts`` where the
 order kept them); the POS fields come from the ``POS`` external ref; legacy
 status ints from :func:`~zhongtai.migrate.statuses.legacy_order_status`.
+
+``pay_status`` follows the legacy app's own rule, the one the gateway shows
+(:func:`~zhongtai.platform.gateway.legacy_format.pay_status_of`): a cash-on-delivery takeout
+order (``pay_type`` 1) stays 0 even though the center records it as settled at placing (and
+stays 0 after a refund: nothing was paid online); a paid order is 1; a successful refund makes
+it 2 for takeout orders, and for own-channel orders only when the refunds cover the whole
+paid amount — a partial refund leaves 1, as the legacy app leaves it.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from zhongtai.platform.gateway.legacy_format import (
     LEGACY_AMOUNTS,
     PLATFORM_ONLY_DISCOUNTS,
     derived_amounts,
+    pay_status_of,
 )
 
 ORDER_TYPE_CODES = {"DELIVERY": 1, "PICKUP": 2, "DINE_IN": 3}
@@ -68,7 +76,7 @@ def order_inverse(rows: Mapped) -> Mapped:
         "order_type": ORDER_TYPE_CODES[o["order_type"]],
         "status": status,
         "channel_status": ext.get("channel_status"),
-        "pay_status": 2 if refund == 5 else 1 if o["paid_at"] is not None else 0,
+        "pay_status": pay_status_of(o),
         "refund_status": refund,
         **money,
         "hongbao": fen_to_yuan(ext.get("hongbao")),
