@@ -1,19 +1,27 @@
 """Real processes on loopback for the proxy's integration tests.
 
-``stack`` (one per test module) is: the real legacy app (``zhongtai serve legacy``) on a
-seeded SQLite database, the platform twin (``twin.py``: a real HTTP process that answers the
-legacy contract through legacy, honours the dry-run marker and records what it receives) and
-one strangler proxy (``zhongtai serve proxy``) on a SQLite state database, with gates made
-small (5 requests) so breaking one takes few requests.
+``stack`` (one per test module) is: a legacy database seeded with a small history, migrated
+into the platform's center databases by the real backfill (``zhongtai migrate backfill``), so
+both systems start from the same data; the real legacy app (``zhongtai serve legacy``), the
+real middle platform (``zhongtai serve platform``: gateway and centers in one process) and one
+strangler proxy (``zhongtai serve proxy``) on a SQLite state database, with gates made small
+(5 requests) so breaking one takes few requests. Tests see what the platform did through its
+answers, its data and the proxy's figures; a platform that fails is the real one stopped
+(refused connections) or frozen with SIGSTOP (slow), and one that disagrees is the real one
+after a store was renamed in legacy's database alone (no sync runs here).
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from datetime import time as clock_time
 from pathlib import Path
 
 import httpx
@@ -22,13 +30,13 @@ import sqlalchemy as sa
 
 from zhongtai.config import load_settings
 from zhongtai.db import create_engine
-from zhongtai.legacy.schema import create_schema, t_brand, t_store
-from zhongtai.serving import ServiceProcess, free_port, wait_until_healthy
+from zhongtai.legacy.clock import SHANGHAI
+from zhongtai.legacy.schema import t_store
+from zhongtai.serving import ServiceProcess, free_port
 from zhongtai.strangler import signing
 from zhongtai.strangler.records import Records
 from zhongtai.strangler.state import StateStore
 
-TWIN = Path(__file__).with_name("twin.py")
 SHIPPED_ROUTES = Path(__file__).parents[3] / "zhongtai" / "strangler" / "routes.toml"
 OPERATOR_KEY = "test-operator-key"
 MAX_BODY = 65_536
@@ -47,66 +55,56 @@ def wait_for(condition, what: str, timeout: float = WAIT):
         time.sleep(0.05)
 
 
-STORES = [  # store_code, city; one closed store among them, as real chains have
-    ("HZ0002", "杭州", 1), ("SH0002", "上海", 1), ("SH0005", "上海", 1),
-    ("NJ0003", "南京", 1), ("CD0002", "成都", 1), ("SH0009", "上海", -1),
-]  # fmt: skip
+def seed_both_systems(settings) -> None:
+    """A small legacy history (8 stores, one closed and one deleted among them, as real
+    chains have), then every center database upgraded and backfilled from it."""
+    from zhongtai.migrate.backfill import backfill
+    from zhongtai.platform.migrations import upgrade_all
+    from zhongtai.workload.seed import seed_legacy
+
+    anchor = datetime.combine(date.today() - timedelta(days=2), clock_time(20), SHANGHAI)
+    seed_legacy(settings.database("legacy"), stores=8, members=30, orders=80, seed=12,
+                anchor=anchor)  # fmt: skip
+    upgrade_all(settings)
+    backfill(settings, [])
 
 
-def add_stores(url: str) -> list[dict]:
-    """The legacy schema with a brand and a few stores (the legacy app creates the rest)."""
-    engine = create_engine(url)
+def legacy_stores(stack, *, open_only: bool = False) -> list[dict]:
+    """The seeded stores as legacy has them (id, code, city, channel ids, status)."""
+    settings = load_settings(stack.workspace, env={**os.environ, **stack.env})
+    engine = create_engine(settings.database("legacy"))
+    c = t_store.c
+    q = sa.select(c.id, c.store_code, c.city_name, c.mt_app_poi_code, c.ele_shop_id, c.status)
+    if open_only:
+        q = q.where(c.status == 1, c.is_deleted == 0)
     try:
-        create_schema(engine)
-        with engine.begin() as conn:
-            conn.execute(t_brand.insert().values(id=1, brand_code="LJF", brand_name="老街坊"))
-            for i, (code, city, status) in enumerate(STORES, start=1):
-                conn.execute(t_store.insert().values(
-                    id=i, brand_id=1, store_code=code, store_name=f"老街坊({city}{i}店)",
-                    city_name=city, address=f"{city}人民路{i}号", phone="021-5555000" + str(i),
-                    lng=121.4, lat=31.2, business_hours="10:00-22:00", status=status,
-                    mt_app_poi_code=f"mt_{code.lower()}", ele_shop_id=str(9000 + i),
-                    create_time="2024-01-01 10:00:00",
-                ))  # fmt: skip
         with engine.connect() as conn:
-            return [
-                dict(r._mapping) for r in conn.execute(sa.select(t_store).order_by(t_store.c.id))
-            ]
+            return [dict(r._mapping) for r in conn.execute(q.order_by(c.id))]
     finally:
         engine.dispose()
 
 
-class TwinProcess:
-    def __init__(self, port: int, legacy_url: str, log: Path) -> None:
-        self.port, self.legacy_url, self.log = port, legacy_url, log
-        self.url = f"http://127.0.0.1:{port}"
-        self.proc: subprocess.Popen | None = None
+def diverge_in_legacy(stack, store_id: int, name: str) -> None:
+    """Rename a store in legacy's database behind both systems' backs: legacy answers the new
+    name, the platform (no sync running) the migrated one — a real, known difference."""
+    settings = load_settings(stack.workspace, env={**os.environ, **stack.env})
+    engine = create_engine(settings.database("legacy"))
+    try:
+        with engine.begin() as conn:
+            conn.execute(t_store.update().where(t_store.c.id == store_id).values(store_name=name))
+    finally:
+        engine.dispose()
 
-    def start(self) -> TwinProcess:
-        self.log.parent.mkdir(parents=True, exist_ok=True)
-        out = open(self.log, "ab")  # noqa: SIM115 - closed with the process
-        self.proc = subprocess.Popen(
-            [sys.executable, str(TWIN), "--port", str(self.port), "--legacy", self.legacy_url],
-            stdout=out,
-            stderr=out,
-            start_new_session=True,
-        )
-        wait_until_healthy(f"{self.url}/_twin/healthz", proc=self.proc)
-        return self
 
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(10)
-
-    def requests(self) -> list[dict]:
-        return httpx.get(f"{self.url}/_twin/requests").json()
-
-    def forget(self) -> None:
-        httpx.delete(f"{self.url}/_twin/requests")
-
-    def fault(self, **fault) -> None:
-        httpx.post(f"{self.url}/_twin/fault", json=fault)
+def metric(url: str, name: str, **labels: str) -> float:
+    """Sum of the Prometheus samples ``name`` whose labels include ``labels`` (0 if none)."""
+    text = httpx.get(f"{url}/_zhongtai/metrics").text
+    want = [f'{k}="{v}"' for k, v in labels.items()]
+    total = 0.0
+    for line in text.splitlines():
+        if line.startswith(name + "{") and all(w in line for w in want):
+            total += float(line.rsplit(" ", 1)[1])
+    return total
 
 
 def small_gates_routes_file(target: Path) -> Path:
@@ -123,7 +121,7 @@ class Stack:
     workspace: Path
     env: dict[str, str]
     legacy: ServiceProcess
-    twin: TwinProcess
+    platform: ServiceProcess
     proxy: ServiceProcess
     store: StateStore
     records: Records
@@ -152,6 +150,13 @@ class Stack:
     def signed(self, method: str, path: str, control: dict[str, str]) -> dict[str, str]:
         return signing.sign(OPERATOR_KEY, method, path, control)
 
+    def sent_to_platform(self, route: str, url: str | None = None) -> int:
+        """Requests this route's current revision sent to the platform (served or shadow
+        copies), as the proxy at ``url`` (default: the main one) counts them."""
+        revision = self.store.load_table().get(route).revision
+        labels = {"route": route, "side": "platform", "revision": str(revision)}
+        return int(metric(url or self.url, "zhongtai_requests_total", **labels))
+
     def cli(self, *args: str) -> subprocess.CompletedProcess:
         """Run ``zhongtai ARGS`` against this stack's workspace, as an operator would."""
         return subprocess.run(
@@ -177,15 +182,35 @@ class Stack:
         self.extra.append(proc)
         return proc
 
+    @contextmanager
+    def platform_down(self):
+        """The real platform stopped (connections refused), started again afterwards."""
+        self.platform.stop()
+        try:
+            yield
+        finally:
+            self.platform.start(timeout=120)
+
+    @contextmanager
+    def platform_frozen(self):
+        """The real platform frozen with SIGSTOP: it accepts connections (the kernel queues
+        them) and answers nothing until SIGCONT — a platform that has become very slow."""
+        group = os.getpgid(self.platform.proc.pid)
+        os.killpg(group, signal.SIGSTOP)
+        try:
+            yield
+        finally:
+            os.killpg(group, signal.SIGCONT)
+
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
     ws = tmp_path_factory.mktemp("strangler")
-    legacy_port, twin_port = free_port(), free_port()
+    legacy_port, platform_port = free_port(), free_port()
     env = {
         "ZHONGTAI_WORKSPACE": str(ws),
         "ZHONGTAI_SERVE_LEGACY_PORT": str(legacy_port),
-        "ZHONGTAI_SERVE_PLATFORM_PORT": str(twin_port),
+        "ZHONGTAI_SERVE_PLATFORM_PORT": str(platform_port),
         "ZHONGTAI_SECURITY_OPERATOR_KEY": OPERATOR_KEY,
         "ZHONGTAI_PROXY_RELOAD_MS": "200",
         "ZHONGTAI_PROXY_MAX_BODY_BYTES": str(MAX_BODY),
@@ -194,20 +219,19 @@ def stack(tmp_path_factory):
         "ZHONGTAI_OPERATOR": "pytest",
     }
     settings = load_settings(ws, env={**os.environ, **env})
-    add_stores(settings.database("legacy"))
-    legacy = ServiceProcess("legacy", port=legacy_port, env=env, workspace=ws, log_dir=ws / "logs")
-    twin = TwinProcess(twin_port, legacy.url, ws / "logs" / "twin.log")
-    proxy = ServiceProcess("proxy", port=free_port(), env=env, workspace=ws, log_dir=ws / "logs")
+    seed_both_systems(settings)
+    logs = ws / "logs"
+    legacy = ServiceProcess("legacy", port=legacy_port, env=env, workspace=ws, log_dir=logs)
+    platform = ServiceProcess("platform", port=platform_port, env=env, workspace=ws, log_dir=logs)
+    proxy = ServiceProcess("proxy", port=free_port(), env=env, workspace=ws, log_dir=logs)
     engine = create_engine(settings.database("state"))
-    s = Stack(ws, env, legacy, twin, proxy, StateStore(engine), Records(engine))
+    s = Stack(ws, env, legacy, platform, proxy, StateStore(engine), Records(engine))
     try:
         legacy.start()
-        twin.start()
+        platform.start(timeout=120)
         proxy.start()
         yield s
     finally:
-        for p in [*s.extra, proxy]:
+        for p in [*s.extra, proxy, platform, legacy]:
             p.stop()
-        twin.stop()
-        legacy.stop()
         engine.dispose()

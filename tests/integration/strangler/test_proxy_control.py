@@ -10,10 +10,11 @@ from datetime import date
 
 import httpx
 
-from tests.integration.strangler.conftest import wait_for
+from tests.integration.strangler.conftest import legacy_stores, wait_for
 from zhongtai.legacy.order_no import make_order_no
 from zhongtai.strangler.bucketing import on_platform
 from zhongtai.strangler.signing import SERVED_BY, SHADOW, SIDE
+from zhongtai.workload.payloads import Line, Takeout, meituan_new_form
 
 ORDER = make_order_no(3, date(2026, 11, 30), "SH0002", 7)
 
@@ -69,61 +70,88 @@ def test_unknown_route_and_bad_stage_are_refused_clearly(stack):
 
 def test_spoofed_control_headers_are_stripped_and_signed_ones_honoured(stack):
     stack.set_stage("admin.orders", "legacy")
-    stack.twin.forget()
     path = "/api/admin/orders?store_code=SH0002"
     spoof = {SIDE: "platform", SERVED_BY: "platform", "X-Zhongtai-Anything": "1"}
     assert side_of(stack.url, path, headers=spoof) == "legacy"
-    assert stack.twin.requests() == []
+    assert stack.sent_to_platform("admin.orders") == 0
     # What an operator does: `zhongtai route headers` prints signed -H arguments.
     printed = stack.cli("route", "headers", "GET", path, "--side", "platform").stdout
     signed = dict(h.split(": ", 1) for h in re.findall(r"-H '([^']*)'", printed))
     assert side_of(stack.url, path, headers=signed) == "platform"
-    (seen,) = stack.twin.requests()
-    assert not [h for h in seen["headers"] if h.startswith("x-zhongtai")]
+    assert stack.sent_to_platform("admin.orders") == 1
 
-    # A client cannot turn a real write into a dry run (or anything else) on its own.
-    stack.set_stage("pos.cancel", "platform")
-    stack.twin.forget()
-    body = {"store_code": "SH0002", "order_no": ORDER, "reason": "test"}
-    httpx.post(stack.url + "/api/pos/orders/cancel", json=body, headers={SHADOW: "dry-run"})
-    (seen,) = stack.twin.requests()
-    assert "x-zhongtai-shadow" not in seen["headers"]
-    signed = stack.signed("POST", "/api/pos/orders/cancel", {SHADOW: "dry-run"})
-    stack.twin.forget()
-    r = httpx.post(stack.url + "/api/pos/orders/cancel", json=body, headers=signed)
-    assert r.json()["data"] == {"dry_run": True}
-    (seen,) = stack.twin.requests()
-    assert seen["headers"]["x-zhongtai-shadow"] == "dry-run"
-    stack.set_stage("pos.cancel", "legacy")
+
+def test_a_client_cannot_turn_a_write_into_a_dry_run(stack):
+    """The dry-run marker is honoured only when signed: the platform's POS cursor shows
+    which pulls really ran."""
+    (store, *_) = legacy_stores(stack, open_only=True)
+    form = meituan_new_form(
+        Takeout(
+            order_id="27000000000088001",
+            shop=store["mt_app_poi_code"],
+            shop_name="test",
+            recipient_name="张三",
+            phone="18449039731",
+            address="上海市",
+            lng=121.4,
+            lat=31.2,
+            created=int(time.time()),
+            day_seq=1,
+            lines=(
+                Line(code=None, sku_id=None, name="红烧肉", spec="大份", price=38.0, quantity=1),
+            ),
+        )
+    )
+    stack.set_stage("channel.meituan", "platform")
+    pushed = httpx.post(stack.url + "/api/channel/meituan/new", data=form)
+    assert pushed.json() == {"data": "ok"} and pushed.headers[SERVED_BY] == "platform"
+    stack.set_stage("pos.pull", "platform")
+    body = {"store_code": store["store_code"], "pos_id": "POS-9", "page_size": 50}
+    pull = "/api/pos/orders/pull"
+
+    def orders(headers: dict) -> int:
+        r = httpx.post(stack.url + pull, json=body, headers=headers)
+        assert r.status_code == 200 and r.headers[SERVED_BY] == "platform", r.text
+        return len(r.json()["data"]["orders"])
+
+    # Signed dry runs see the new order and leave it there, twice.
+    assert [orders(stack.signed("POST", pull, {SHADOW: "dry-run"})) for _ in range(2)] == [1, 1]
+    # A client's own marker is stripped: the pull runs for real, and the order is gone after.
+    assert orders({SHADOW: "dry-run"}) == 1
+    assert orders({}) == 0
+    stack.set_stage("pos.pull", "legacy")
+    stack.set_stage("channel.meituan", "legacy")
 
 
 def test_prometheus_metrics_and_status_show_the_same_figures(stack):
-    stack.set_stage("mp.menu", "legacy")
-    stack.set_stage("mp.menu", "shadow")  # a new revision: figures start from zero
+    route_name, path = "mp.member-orders", "/api/mp/members/1/orders?page=1&size=3"
+    stack.set_stage(route_name, "legacy")
+    stack.set_stage(route_name, "shadow")  # a new revision: figures start from zero
     for _ in range(7):
-        assert httpx.get(stack.url + "/api/mp/stores/1/menu").status_code == 200
+        assert httpx.get(stack.url + path).status_code == 200
     text = httpx.get(stack.url + "/_zhongtai/metrics").text
-    rev = stack.store.load_table().get("mp.menu").revision
-    assert f'zhongtai_requests_total{{route="mp.menu",side="legacy",revision="{rev}"}} 7' in text
-    assert 'zhongtai_route_stage{route="mp.menu",stage="shadow"} 1' in text
+    rev = stack.store.load_table().get(route_name).revision
+    labels = f'route="{route_name}",side="legacy",revision="{rev}"'
+    assert f"zhongtai_requests_total{{{labels}}} 7" in text
+    assert f'zhongtai_route_stage{{route="{route_name}",stage="shadow"}} 1' in text
     assert "# TYPE zhongtai_request_duration_seconds histogram" in text
 
-    def mp_menu():
+    def seven_compared():
         data = json.loads(stack.cli("status", "--json").stdout)
-        (route,) = [r for r in data["routes"] if r["name"] == "mp.menu"]
+        (route,) = [r for r in data["routes"] if r["name"] == route_name]
         figures = route["figures"]
         return figures if figures["compared"] == 7 else None
 
-    figures = wait_for(mp_menu, "status to show the 7 compared pairs")
+    figures = wait_for(seven_compared, "status to show the 7 compared pairs")
     data = json.loads(stack.cli("status", "--json").stdout)
-    (route,) = [r for r in data["routes"] if r["name"] == "mp.menu"]
+    (route,) = [r for r in data["routes"] if r["name"] == route_name]
     assert route["gate"] == {"breached": False, "reasons": []}
     assert route["last_change"]["to_stage"] == "shadow" and route["gates"]["min_requests"] == 5
     assert figures["sides"]["legacy"]["requests"] == 7
     assert figures["sides"]["platform"]["requests"] == 7  # the shadow copies
     assert figures["mismatch_rate"] == 0 and figures["sides"]["legacy"]["p50_ms"] > 0
     table = stack.cli("status")
-    assert table.returncode == 0 and "mp.menu" in table.stdout
+    assert table.returncode == 0 and route_name in table.stdout
 
 
 def test_two_proxy_processes_agree_on_every_key(stack):
