@@ -18,7 +18,9 @@ store rolled back in the second before reverse sync got to them (and the proxies
 route change a moment after its audit record, so judging by the audited history would too).
 The routes still say which stores the proxy sends to the platform now (:mod:`.scope`): rows
 written back for a store no longer there are counted (``out_of_scope``) and logged — late
-writes of a rollback, the ones to look at if legacy also took writes for that order since.
+writes of a rollback. An order legacy changed meanwhile (its version already at the platform's)
+is not overwritten: a ``conflict``, counted and logged, legacy's write stands (see
+:mod:`.reverse_apply`).
 """
 
 from __future__ import annotations
@@ -226,6 +228,12 @@ class ReverseSyncer:
                     continue
                 results[key] = result
                 if result.outcome == "waiting":
+                    continue
+                if result.outcome == "conflict":
+                    out.conflicts[mapping.name] += 1
+                    logger.warning("reverse %s %s (legacy id %s) not written back: %s",
+                                   mapping.name, main.get(spec.order_no), result.legacy_id,
+                                   result.detail)  # fmt: skip
                     continue
                 out.applied[mapping.name] += 1
                 if store is None or not scope.on_platform(store):

@@ -7,6 +7,13 @@ ranges; a platform id inserted into legacy would drag SQLite's and MariaDB's aut
 into the platform's range). It updates only the columns that differ, replaces child rows only
 when they differ, and appends a status-log row when the legacy status moved, as the legacy
 app would. Everything runs in the caller's transaction, which is marked ``reverse``.
+
+Orders carry a version both systems bump on every write and both syncers copy across. When
+the legacy twin is already at the center row's version or beyond and differs, legacy took a
+write the platform has not seen yet (the two systems wrote the same order in the same
+moment, e.g. in the second of a rollback): writing the center row would silently undo it.
+The row is left as legacy has it and reported as a ``conflict``; forward sync then carries
+legacy's write to the platform, so both end with legacy's state.
 """
 
 from __future__ import annotations
@@ -28,7 +35,8 @@ SOURCE_TAG = "PLATFORM"  # t_order_status_log.source of moves made on the platfo
 
 @dataclass(frozen=True)
 class WriteBack:
-    """What happened to one row: ``updated``/``unchanged``/``created``/``deleted``/``waiting``."""
+    """What happened to one row: ``updated``/``unchanged``/``created``/``deleted``/``waiting``
+    or ``conflict`` (legacy took a newer write; nothing written, ``detail`` says why)."""
 
     outcome: str
     legacy_id: int | None = None
@@ -119,6 +127,18 @@ def write_back(
             _log_status(conn, new_id, None, fields["status"])
         return WriteBack("created", int(new_id))
     changed = {k: v for k, v in fields.items() if not _same(current[k], v)}
+    if spec.version and current[spec.version] >= fields[spec.version]:
+        if not changed:
+            return WriteBack("unchanged", int(legacy_id))
+        return WriteBack(
+            "conflict",
+            int(legacy_id),
+            detail=(
+                f"legacy is at version {current[spec.version]}, the platform at "
+                f"{fields[spec.version]}: legacy took a write the platform has not seen; "
+                f"legacy's stands ({', '.join(sorted(changed))} differ)"
+            ),
+        )
     if changed:
         conn.execute(sa.update(table).where(table.c.id == legacy_id).values(**changed))
     _replace_children(conn, mapping, legacy_rows, legacy_id)

@@ -14,6 +14,10 @@ backwards through its ``inverse``; the spec adds what the inverse cannot know:
 ``on_delete``    what a hard delete on the platform becomes: ``soft`` sets the legacy
                  soft-delete flag, ``hard`` deletes.
 ``status_log``   append a ``t_order_status_log`` row when the legacy status moves.
+``version``      the optimistic-lock column both sides bump on every write (``t_order.version``,
+                 carried across by both syncers): a legacy row already at the center row's
+                 version or beyond took a write the platform has not seen, and is left alone
+                 (a conflict, reported) instead of being overwritten with an older state.
 
 Stores, the menu and members are brand-wide master data, not keyed by store traffic, and are
 not reverse-synced.
@@ -38,6 +42,7 @@ class ReverseSpec:
     on_delete: str = "hard"  # hard | soft
     soft_delete: tuple[str, int] | None = None  # (column, value) for on_delete = soft
     status_log: bool = False
+    version: str | None = None
 
 
 SPECS = {
@@ -48,6 +53,7 @@ SPECS = {
         on_delete="soft",
         soft_delete=("del_flag", 1),
         status_log=True,
+        version="version",
     ),
     "payments": ReverseSpec(
         "payments", natural_key="out_trade_no", order_no="order_no", parent="order_id"

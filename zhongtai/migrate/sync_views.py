@@ -42,20 +42,16 @@ def sync_table(report: SyncReport) -> Table:
         f"{report.changes:,} changes in {report.batches} batch(es), "
         f"{report.echoes:,} echoes skipped · backlog {report.backlog.count:,} · lag {_lag(report)}"
     ))  # fmt: skip
-    for column in ("mapping", "rows applied", "deferred", "quarantined", "of stores off platform"):
-        table.add_column(column, justify="left" if column == "mapping" else "right")
-    names = sorted(
-        set(report.applied) | set(report.deferred) | set(report.quarantined)
-        | set(report.out_of_scope)
-    )  # fmt: skip
-    for name in names:
-        table.add_row(
-            name,
-            f"{report.applied[name]:,}",
-            f"{report.deferred[name]:,}",
-            f"{report.quarantined[name]:,}",
-            f"{report.out_of_scope[name]:,}",
-        )
+    counts = [("rows applied", report.applied), ("deferred", report.deferred),
+              ("quarantined", report.quarantined)]  # fmt: skip
+    if report.direction == "reverse":
+        counts += [("of stores off platform", report.out_of_scope),
+                   ("conflicts (legacy kept)", report.conflicts)]  # fmt: skip
+    table.add_column("mapping")
+    for column, _ in counts:
+        table.add_column(column, justify="right")
+    for name in sorted(set().union(*(c for _, c in counts))):
+        table.add_row(name, *(f"{c[name]:,}" for _, c in counts))
     return table
 
 

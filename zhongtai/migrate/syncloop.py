@@ -29,6 +29,7 @@ class BatchOutcome:
     deferred: Counter = field(default_factory=Counter)  # mapping → keys put off
     quarantined: Counter = field(default_factory=Counter)  # mapping → keys not mappable
     out_of_scope: Counter = field(default_factory=Counter)  # reverse: written, store off platform
+    conflicts: Counter = field(default_factory=Counter)  # reverse: legacy's newer write kept
     rippled: Counter = field(default_factory=Counter)  # mapping → keys a changed fact added
     full: bool = False  # the batch was full: more changes are waiting
 
@@ -54,6 +55,7 @@ class SyncReport:
     deferred: Counter = field(default_factory=Counter)
     quarantined: Counter = field(default_factory=Counter)
     out_of_scope: Counter = field(default_factory=Counter)
+    conflicts: Counter = field(default_factory=Counter)
     rippled: Counter = field(default_factory=Counter)
     backlog: Backlog = field(default_factory=Backlog)
     seconds: float = 0.0
@@ -63,7 +65,7 @@ class SyncReport:
         self.changes += outcome.changes
         self.echoes += outcome.echoes
         self.last_id = max(self.last_id, outcome.last_id)
-        for name in ("applied", "deferred", "quarantined", "out_of_scope", "rippled"):
+        for name in ("applied", "deferred", "quarantined", "out_of_scope", "conflicts", "rippled"):
             getattr(self, name).update(getattr(outcome, name))
 
     def as_dict(self) -> dict:
@@ -77,6 +79,7 @@ class SyncReport:
             "deferred": dict(self.deferred),
             "quarantined": dict(self.quarantined),
             "out_of_scope": dict(self.out_of_scope),
+            "conflicts": dict(self.conflicts),
             "rippled": dict(self.rippled),
             "backlog": {
                 "changes": self.backlog.count,

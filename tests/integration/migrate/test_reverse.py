@@ -235,3 +235,38 @@ def test_a_write_the_platform_took_reaches_legacy_after_its_store_rolled_back(bo
     forward = run(fwd)  # what reverse wrote does not come back
     assert forward.echoes == forward.changes and not forward.applied
     assert run(rev).changes == 0
+
+
+def test_an_order_legacy_changed_meanwhile_is_not_overwritten_with_the_platforms_older_state(
+    both_ways,
+):
+    # The same order is written on both sides before either sync runs (two routes of one
+    # store on different sides, or a rollback second): the platform's write must not undo
+    # legacy's. Legacy's version already equals the platform's: a conflict, legacy's stands,
+    # and forward sync then brings the platform to it.
+    env, fwd, rev, engines, _, inside, _ = both_ways
+    run(fwd), run(rev)
+    legacy_id, order_no = _completed_order(env, inside)
+    orders.change_refund(SqlOrderUnitOfWork(engines["order"]), order_no, RefundStatus.APPLIED,
+                         source="USER", reason="asked on the platform")  # fmt: skip
+    o = ls.t_order
+    env.legacy(
+        sa.update(o)
+        .where(o.c.id == legacy_id)
+        .values(remark="written on legacy meanwhile", version=o.c.version + 1)
+    )
+    (before,) = env.legacy(sa.select(o).where(o.c.id == legacy_id))
+
+    back = run(rev)
+    assert back.conflicts["orders"] == 1 and not back.applied["orders"]
+    assert env.legacy(sa.select(o).where(o.c.id == legacy_id)) == [before]
+    assert run(fwd).applied["orders"] == 1
+    with engines["order"].connect() as conn:
+        now = conn.execute(
+            sa.text("SELECT remark, refund_status FROM orders WHERE order_no = :n"),
+            {"n": order_no},
+        ).all()
+    assert now == [("written on legacy meanwhile", "NONE")]
+    again = run(rev)
+    assert not again.applied and not again.conflicts
+    assert env.legacy(sa.select(o).where(o.c.id == legacy_id)) == [before]
