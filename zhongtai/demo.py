@@ -17,8 +17,11 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
+import signal
+import threading
 import time
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -118,6 +121,7 @@ def run_story(settings: Settings, console: Console, options: StoryOptions) -> St
     for name, url in settings.masked_databases().items():
         console.print(f"  {name:<8} {url}")
     with ExitStack() as stack:
+        stack.enter_context(_terminate_as_interrupt())
         story = Story(settings, console, options, stack, child_env(settings))
         result = story.run()
     result.seconds = time.monotonic() - started
@@ -132,6 +136,25 @@ def run_story(settings: Settings, console: Console, options: StoryOptions) -> St
             f"`zhongtai --workspace {settings.workspace} plan history` shows every move",
         )
     return result
+
+
+@contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM (a CI timeout, ``kill``) unwinds the story like Ctrl-C, so every process it
+    started is stopped; the services run in sessions of their own and would outlive it."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum, frame):
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # once: let the cleanup finish
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    before = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, before)
 
 
 def run_legacy_demo(
@@ -156,6 +179,7 @@ def run_legacy_demo(
     console.print(seed_table(report))
     env = child_env(settings)
     with ExitStack() as stack:
+        stack.enter_context(_terminate_as_interrupt())
         for name in ("channel", "legacy"):
             service = start_service(name, settings, env)
             stack.callback(service.stop)

@@ -149,6 +149,7 @@ def data_parity(settings: Settings, names: Sequence[str], settle: float = 1.0) -
     """
     from zhongtai.compare.data import compare_data
     from zhongtai.compare.run import Options
+    from zhongtai.migrate.mappings import all_mappings
 
     options = Options(settle_seconds=settle, sample=SAMPLE)
     try:
@@ -159,20 +160,26 @@ def data_parity(settings: Settings, names: Sequence[str], settle: float = 1.0) -
                 tables=len(first.units),
                 rows=first.rows,
             )
-        second = compare_data(settings, list(names), options=options)
+        # Only the mappings behind a table that differed are read again: the others held.
+        known = all_mappings()
+        again = {m for u in first.units if not u.ok for m in u.mappings}
+        second = compare_data(
+            settings, mappings=[m for n, m in known.items() if n in again], options=options
+        )
     except ZhongtaiError as exc:
         return DataObservation(error=exc.message)
     failing, in_flight = stable_differences(first, second)
     return DataObservation(
-        failing=failing, tables=len(second.units), rows=second.rows, in_flight=in_flight
+        failing=failing, tables=len(first.units), rows=first.rows, in_flight=in_flight
     )
 
 
 def stable_differences(first, second) -> tuple[dict[str, int], int]:
     """Per table, the failing differences two comparisons agree on (same key, same values on
-    both sides), and how many were seen once only (pure)."""
+    both sides), and how many were seen once only (pure). ``second`` may cover only the
+    tables that differed in ``first``."""
     before, after = _fingerprints(first), _fingerprints(second)
-    failing, transient = {}, 0
+    failing, transient = {u.name: 0 for u in first.units}, 0  # not read again: they held
     for unit in second.units:
         now, unsampled = after[unit.name]
         then, _ = before.get(unit.name, (set(), 0))

@@ -180,3 +180,25 @@ def test_only_differences_seen_twice_with_the_same_values_count():
     failing, in_flight = stable_differences(run(wrong, moving, gone), run(wrong, moved_on))
     assert failing == {"order.orders": 1}  # the pickup code, the same both times
     assert in_flight == 3
+
+
+def test_tables_not_read_again_held_and_count_no_difference():
+    from datetime import UTC, datetime
+
+    from zhongtai.compare.diff import ColumnDiff, Difference
+    from zhongtai.compare.model import DataParity, UnitResult
+    from zhongtai.cutover.observe import stable_differences
+
+    def unit(name: str, *diffs: Difference) -> UnitResult:
+        out = UnitResult(name, "ranged", [name.split(".")[0]])
+        for d in diffs:
+            out.counts[d.kind] += 1
+        out.sample = list(diffs)
+        return out
+
+    wrong = Difference("differs", (7,), (ColumnDiff("pickup_code", None, "1234"),))
+    first = DataParity(datetime.now(UTC), units=[unit("order.orders", wrong), unit("store.store")])
+    second = DataParity(datetime.now(UTC), units=[unit("order.orders", wrong)])  # orders only
+    failing, in_flight = stable_differences(first, second)
+    assert failing == {"order.orders": 1, "store.store": 0}
+    assert in_flight == 0
