@@ -17,7 +17,7 @@ from zhongtai.compare.diff import Difference, diff_rows
 from zhongtai.compare.rowhash import text_hash
 from zhongtai.compare.segments import Checksum, KeyRange
 from zhongtai.compare.sqlhash import key_bucket
-from zhongtai.compare.tally import project, went_away
+from zhongtai.compare.tally import project, settled
 from zhongtai.compare.units import Unit
 from zhongtai.migrate.mapping import Mapping
 
@@ -127,6 +127,6 @@ class BucketedUnits:
         for name, old in self.found.items():
             diffs = old
             if name in again:
-                diffs = went_away(old, again[name]) + again[name]
+                diffs = settled(old, again[name])
                 self.run.tallies[name].result.rechecked_segments += len(rechecked[name])
             self.run.tallies[name].add(KeyRange(None, None), diffs, recheckable=False)

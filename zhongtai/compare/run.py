@@ -12,8 +12,10 @@ segments are done, unequal ones are drilled into and their rows handed to the di
 * **Bucketed units** (no owner, or several writers): :mod:`zhongtai.compare.buckets`.
 
 Differences are read again once at the end (after ``settle_seconds``; a ranged unit's segment,
-a bucketed unit's buckets): those that went away are reported as ``changed`` — a row that
-changed during the comparison (legacy written, sync not yet applied), not a real difference.
+a bucketed unit's buckets) and only those both readings agree on count
+(:func:`~zhongtai.compare.tally.settled`): one that went away, whose values moved, or that only
+the second reading shows is reported as ``changed`` — a row that changed during the comparison
+(legacy written, sync not yet applied), not a real difference.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from zhongtai.compare.model import DataParity, MappingOutcome, UnitResult
 from zhongtai.compare.platform_side import PlatformSide
 from zhongtai.compare.rowhash import checksum
 from zhongtai.compare.segments import KeyRange
-from zhongtai.compare.tally import Events, Options, Tally, project, went_away
+from zhongtai.compare.tally import Events, Options, Tally, project, settled
 from zhongtai.compare.units import Unit, plan_units
 from zhongtai.migrate.mapping import Mapping
 from zhongtai.migrate.sqlforms import SqlForm
@@ -60,7 +62,8 @@ class DataRun:
         self.urls = urls  # legacy + center URLs, for worker processes (options.workers > 1)
         self.events = events or (lambda kind, data: None)
         self.dialect = legacy.dialect.name
-        self.platform = {u.name: PlatformSide(centers[u.center], u) for u in self.units}
+        self.moved: dict = {}  # rows born on the platform, by center table (compare.idmap)
+        self.platform = {u.name: PlatformSide(centers[u.center], u, self.moved) for u in self.units}
         self.sides: dict[str, LegacySide] = {}
         self.shared: dict = {}  # groups and lookups built once for every mapping of the run
         self.tallies = {u.name: Tally(u, options) for u in self.units}
@@ -261,13 +264,12 @@ class DataRun:
             started = time.perf_counter()
             fresh = []
             for rng, old in tally.pending:
-                new = self.diff_range(unit, rng)
-                went = went_away(old, new)
+                new = settled(old, self.diff_range(unit, rng))
                 for kind, n in count_by_kind(old).items():
                     tally.result.counts[kind] -= n
-                for kind, n in count_by_kind(new + went).items():
+                for kind, n in count_by_kind(new).items():
                     tally.result.counts[kind] += n
-                fresh.append((rng, went + new))
+                fresh.append((rng, new))
                 tally.result.rechecked_segments += 1
             tally.pending = fresh
             tally.result.seconds += time.perf_counter() - started

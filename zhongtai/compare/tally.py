@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from zhongtai.compare.diff import CHANGED, KINDS, Difference, count_by_kind
+from zhongtai.compare.diff import CHANGED, DIFFERS, KINDS, TOLERATED, Difference, count_by_kind
 from zhongtai.compare.model import UnitResult
 from zhongtai.compare.segments import KeyRange
 from zhongtai.compare.units import FLOAT_TOLERANCE, MONEY_TOLERANCE_FEN, Unit
@@ -82,11 +82,31 @@ def project(unit: Unit, rows) -> list[tuple]:
     return [unit.shape.project(r) for r in rows]
 
 
-def went_away(old: list[Difference], new: list[Difference]) -> list[Difference]:
-    """``old`` differences whose key no longer differs in ``new``, as ``changed``."""
-    still = {d.key for d in new}
-    return [
-        Difference(CHANGED, d.key, columns=d.columns, side=d.side, copies=d.copies, row=d.row)
-        for d in old
-        if d.key not in still
-    ]
+def _as_changed(d: Difference) -> Difference:
+    return Difference(CHANGED, d.key, columns=d.columns, side=d.side, copies=d.copies, row=d.row)
+
+
+def _stable(old: Difference, new: Difference) -> bool:
+    """Both readings show the same difference: same kind and, for a differing row, at least
+    one column differing with the very same values on both sides both times."""
+    if old.kind != new.kind:
+        return False
+    if new.kind not in (DIFFERS, TOLERATED):
+        return True
+    before = {(c.column, repr(c.legacy), repr(c.platform)) for c in old.columns}
+    return any((c.column, repr(c.legacy), repr(c.platform)) in before for c in new.columns)
+
+
+def settled(old: list[Difference], new: list[Difference]) -> list[Difference]:
+    """The differences of a segment read twice, ``settle`` apart, reconciled (pure).
+
+    A difference counts only when both readings agree on it (:func:`_stable`). Everything else
+    moved while the comparison ran and is reported as ``changed``: a difference that went away
+    (the sync landed), one whose values moved (a hot row, the sync still behind), and one the
+    second reading alone shows (a row written after its segment was first read).
+    """
+    before = {d.key: d for d in old}
+    now = {d.key for d in new}
+    out = [d if d.key in before and _stable(before[d.key], d) else _as_changed(d) for d in new]
+    out.extend(_as_changed(d) for d in old if d.key not in now)
+    return out

@@ -1,0 +1,129 @@
+"""Rows born on the platform and reverse-synced into legacy are one row, not two.
+
+Reverse sync inserts a platform-born order (and its payment) into legacy under an id legacy
+assigns itself, and records it in the center row's ``legacy_id``. The comparison must pair the
+platform row (its own id) with that legacy row (legacy's id) under one key on both the Python
+and the in-database checksum paths — and still find a real difference planted on such a row.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from tests.integration.compare.conftest import one
+from zhongtai.compare.data import compare_data
+from zhongtai.compare.run import Options
+from zhongtai.db import create_engine
+from zhongtai.legacy import schema as ls
+from zhongtai.migrate.capture import install_capture
+from zhongtai.migrate.reverse import ReverseSyncer
+from zhongtai.migrate.syncloop import run
+from zhongtai.platform.ids import PLATFORM_ID_BASE
+from zhongtai.platform.order import service as orders
+from zhongtai.platform.order import tables as ot
+from zhongtai.platform.order.lines import OrderItem
+from zhongtai.platform.order.model import Channel, OrderType
+from zhongtai.platform.order.placing import OrderDraft
+from zhongtai.platform.order.status import MainStatus
+from zhongtai.platform.order.uow import SqlOrderUnitOfWork
+from zhongtai.platform.payment import service as payments
+from zhongtai.platform.payment import tables as pt
+from zhongtai.platform.payment.uow import SqlPaymentUnitOfWork
+from zhongtai.strangler.state import StateStore
+
+# The snapshot keys a migrated order carries (mappings.orders), so the round trip is lossless.
+CUSTOMER = ("name", "phone", "phone_e164", "phone_ext", "phone_masked", "address", "lng", "lat",
+            "platform_user_id")  # fmt: skip
+CHANNEL_EXT = ("channel_status", "pay_type", "is_book", "invoice_title", "table_no",
+               "dine_people", "hongbao", "raw")  # fmt: skip
+OPTIONS = Options(sample=1_000, settle_seconds=0, segment_rows=50, download_rows=8)
+
+
+def _found(parity) -> set[tuple]:
+    return {(u.name, d.kind, d.key) for u in parity.units for d in u.sample}
+
+
+def _platform_born_order(pair) -> tuple[int, int, str]:
+    """An order and its payment placed on the platform, reverse-synced into legacy."""
+    settings = pair.settings
+    install_capture(settings, reverse=True)
+    state = create_engine(settings.database("state"))
+    try:
+        routes = StateStore(state)
+        routes.ensure()
+        routes.set_stage("pos.pull", "platform", None, who="test", why="all moved", force=True)
+    finally:
+        state.dispose()
+    store = one(pair.run("legacy", sa.select(ls.t_store.c.id, ls.t_store.c.store_code).limit(1)))
+    k = ls.t_product_sku.c
+    sku = one(pair.run("legacy", sa.select(k.id, k.sku_code).order_by(k.id).limit(1)))
+    order_no = f"3251201{store['store_code']}99999"
+    customer = dict.fromkeys(CUSTOMER, None) | {
+        "name": "王",
+        "address": "1 Road",
+        "phone_masked": False,
+    }
+    draft = OrderDraft(
+        order_no=order_no, store_id=store["id"], channel=Channel("MINI_PROGRAM"),
+        order_type=OrderType.PICKUP, status=MainStatus.PAID,
+        items=[OrderItem(line_no=1, name="牛肉面", qty=2, unit_price=1800, line_total=3600,
+                         sku_id=sku["id"], sku_code=sku["sku_code"])],
+        customer=customer, channel_ext=dict.fromkeys(CHANNEL_EXT, None),
+        store_snapshot={"store_code": store["store_code"], "store_name": "店"},
+    )  # fmt: skip
+    engines = {c: create_engine(settings.database(c)) for c in ("order", "payment")}
+    syncer = ReverseSyncer(settings)
+    try:
+        created = orders.create_order(SqlOrderUnitOfWork(engines["order"]), draft).order
+        payments.create_payment(
+            SqlPaymentUnitOfWork(engines["payment"]), out_trade_no="P" + order_no,
+            order_no=order_no, channel="WX_JSAPI", amount=3600,
+        )  # fmt: skip
+        back = run(syncer)
+    finally:
+        syncer.close()
+        for engine in engines.values():
+            engine.dispose()
+    assert back.applied["orders"] == 1 and back.applied["payments"] == 1
+    legacy_id = one(pair.run("legacy", sa.select(ls.t_order.c.id).where(
+        ls.t_order.c.order_no == order_no)))["id"]  # fmt: skip
+    assert created.id >= PLATFORM_ID_BASE > legacy_id
+    return created.id, legacy_id, order_no
+
+
+# What reverse sync does not carry back yet (zhongtai.migrate.reverse_apply): the platform's own
+# status history (legacy logs the move as source PLATFORM, remark "reverse sync") and the POS
+# handoff row every migrated order has. Those units are left out of the no-difference claim.
+ROUND_TRIP_GAPS = {"order.order_status_history", "order.external_refs"}
+
+
+def test_a_reverse_synced_platform_row_is_paired_with_its_legacy_twin(pair):
+    platform_id, legacy_id, order_no = _platform_born_order(pair)
+    parity = compare_data(pair.settings, ["orders", "payments"], options=OPTIONS)
+    found = _found(parity)
+    # One row, under the legacy id: nothing missing or extra, no platform id anywhere.
+    assert not [f for f in found if f[1] in ("missing", "extra", "duplicate")
+                and f[0] not in ROUND_TRIP_GAPS], found  # fmt: skip
+    assert all(f[2][0] == legacy_id for f in found), found
+    assert not [f for f in found if f[0] not in ROUND_TRIP_GAPS], found
+    units = {u.name: u for u in parity.units}
+    for name in ("order.orders", "order.order_items", "order.order_discounts", "payment.payments"):
+        assert units[name].ok and units[name].legacy_rows == units[name].platform_rows, name
+    payments = units["payment.payments"]
+    assert payments.platform_hash == "sql"  # the moved id is rewritten inside the database
+
+    # A real difference on that row is still found, under the legacy id, on both paths.
+    p, o = pt.payments.c, ot.orders.c
+    pay = one(pair.run("payment", sa.select(p.id, p.legacy_id).where(p.order_no == order_no)))
+    assert pay["id"] >= PLATFORM_ID_BASE > pay["legacy_id"]
+    pair.run("payment", sa.update(pt.payments).where(p.id == pay["id"]).values(amount=3500))
+    pair.run("order", sa.update(ot.orders).where(o.id == platform_id).values(remark="changed"))
+    parity = compare_data(pair.settings, ["orders", "payments"], options=OPTIONS)
+    found = {f for f in _found(parity) if f[0] not in ROUND_TRIP_GAPS}
+    assert found == {
+        ("payment.payments", "differs", (pay["legacy_id"],)),
+        ("order.orders", "differs", (legacy_id,)),
+    }
+    for name, column in (("payment.payments", "amount"), ("order.orders", "remark")):
+        (diff,) = next(u for u in parity.units if u.name == name).sample
+        assert {c.column for c in diff.columns if not c.tolerated} == {column}
