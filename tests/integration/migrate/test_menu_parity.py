@@ -4,8 +4,9 @@ The legacy menu (``zhongtai.legacy.catalog.menu``, the function behind ``GET
 /api/mp/stores/{id}/menu``) sells a SKU without a ``t_store_product`` row in every store at the
 SKU price; the product center does the same for a SKU without a ``store_sku_price`` row. The
 seed leaves ~3% of SKUs unlisted per store; the test also plants a store with no listing at
-all, a listed sold-out SKU, a price override, and a live SKU under a soft-deleted twin of a
-product (the legacy menu hides it; the migration moves it to the live twin).
+all, a listed sold-out SKU, a price override, a live SKU under a soft-deleted twin of a
+product (the legacy menu hides it; the migration moves it to the live twin), and a stale
+category name on the first product of a category (the legacy menu shows that name).
 """
 
 from __future__ import annotations
@@ -60,8 +61,20 @@ def _plant(migrate_env) -> dict[str, int]:
     row = dict(sku[0]._mapping, id=twin_sku, product_id=twin_id, sku_code=f"TWIN-{twin_sku}")
     row.update(mt_app_food_code=None, mt_sku_id=None, ele_item_id=None, ele_sku_id=None)
     migrate_env.legacy(sa.insert(ls.t_product_sku), [row])
+    # The first product a category shows on the menu still carries the category's old name,
+    # while most of its products carry the new one.
+    first = migrate_env.legacy(
+        sa.select(p.id, p.category_id)
+        .select_from(ls.t_product.join(ls.t_product_sku, s.product_id == p.id))
+        .where(p.is_deleted == 0, p.status == 1, s.is_deleted == 0, p.category_id.is_not(None))
+        .order_by(p.category_id, p.sort, p.id)
+        .limit(1)
+    )[0]
+    migrate_env.legacy(
+        sa.update(ls.t_product).where(p.id == first.id).values(category_name="旧名凉菜小吃")
+    )
     return {"bare": bare, "other": other, "sold": sold, "priced": priced,
-            "unlisted": unlisted, "twin_sku": twin_sku}  # fmt: skip
+            "unlisted": unlisted, "twin_sku": twin_sku, "stale": first.category_id}  # fmt: skip
 
 
 def _legacy_menus(url: str) -> dict[int, list[tuple]]:
@@ -73,6 +86,7 @@ def _legacy_menus(url: str) -> dict[int, list[tuple]]:
                 store["id"]: [
                     (
                         c["category_id"],
+                        c["category_name"],
                         p["product_id"],
                         k["sku_id"],
                         round(k["price"] * 100),
@@ -91,7 +105,7 @@ def _legacy_menus(url: str) -> dict[int, list[tuple]]:
 def _center_menu(engine, store_id: int) -> list[tuple]:
     menu = product_service.store_menu(SqlProductUnitOfWork(engine, write=False), store_id)
     return [
-        (c.category_id, p.spu_id, k.sku_id, k.price, k.sold_out)
+        (c.category_id, c.name, p.spu_id, k.sku_id, k.price, k.sold_out)
         for c in menu
         for p in c.products
         for k in p.skus
@@ -111,9 +125,10 @@ def test_every_store_menu_equals_the_legacy_menu_after_backfill(migrate_env):
     for store_id, menu in legacy.items():
         assert platform[store_id] == menu, f"store {store_id}"
     # The planted rules are visible in the menus compared above, not vacuously equal.
-    bare = {row[2]: row for row in legacy[planted["bare"]]}
-    other = {row[2]: row for row in legacy[planted["other"]]}
+    bare = {row[3]: row for row in legacy[planted["bare"]]}
+    other = {row[3]: row for row in legacy[planted["other"]]}
     assert planted["unlisted"] in bare and planted["unlisted"] in other
-    assert other[planted["sold"]][4] is True and bare[planted["sold"]][4] is False
-    assert other[planted["priced"]][3] == bare[planted["priced"]][3] + 350
-    assert all(planted["twin_sku"] not in {r[2] for r in m} for m in platform.values())
+    assert other[planted["sold"]][5] is True and bare[planted["sold"]][5] is False
+    assert other[planted["priced"]][4] == bare[planted["priced"]][4] + 350
+    assert all(planted["twin_sku"] not in {r[3] for r in m} for m in platform.values())
+    assert {r[1] for r in bare.values() if r[0] == planted["stale"]} == {"旧名凉菜小吃"}

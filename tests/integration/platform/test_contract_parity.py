@@ -8,8 +8,11 @@ run as real processes on loopback (``ServiceProcess``), and the scenario of
 payments, POS cycles, cancels, refunds, queries, bad inputs, an unknown store, illegal
 transitions, duplicate pushes, compensation pulls — is played against each. Every exchange
 (status, content type, body bytes) must be equal, except the declared differences listed in
-``gateway/parity.py`` (placing timestamps, generated product ids, migrated store phones,
-the platform's health answer).
+``gateway/parity.py`` (placing timestamps, generated product ids, the platform's health
+answer). Display quirks are planted before the backfill (``gateway/display_quirks.py``):
+store phones with ``转8`` extensions, two numbers or spaces, and a stale category name on
+the first product of a menu category; the store list and the menu must show them as legacy
+does.
 
 The centers run on every engine of ZHONGTAI_TEST_ENGINES (the legacy stays on SQLite: its
 own engine coverage is the legacy suite's business).
@@ -23,6 +26,8 @@ import httpx
 import pytest
 
 from tests.conftest import ENGINES, new_database_url
+from tests.integration.platform.gateway import display_quirks
+from tests.integration.platform.gateway.display_quirks import STALE_CATEGORY, STORE_PHONES
 from tests.integration.platform.gateway.parity import DECLARED, Client, differences
 from tests.integration.platform.gateway.parity_scenario import choose, deposit_lost_order, run
 from zhongtai.config import load_settings
@@ -66,6 +71,7 @@ def sides(request, tmp_path_factory):
     seed_legacy(
         settings.database("legacy"), stores=4, members=40, orders=120, seed=11, anchor=anchor
     )
+    planted = display_quirks.plant(settings.database("legacy"))
     upgrade_all(settings)
     backfill(settings, [])
     channel = ServiceProcess("channel", port=free_port(), workspace=ws, log_dir=ws / "logs")
@@ -84,7 +90,7 @@ def sides(request, tmp_path_factory):
         )
         actors = choose(catalog, members, channel.url)
         deposit_lost_order(actors)
-        yield legacy, platform, actors
+        yield legacy, platform, actors, planted
     finally:
         for process in reversed(processes):
             process.stop()
@@ -93,7 +99,7 @@ def sides(request, tmp_path_factory):
 
 
 def test_the_scenario_answers_the_same_on_legacy_and_on_the_platform(sides):
-    legacy_url, platform_url, actors = sides
+    legacy_url, platform_url, actors, planted = sides
     legacy, platform = Client(legacy_url), Client(platform_url)
     try:
         left, right = run(legacy, actors), run(platform, actors)
@@ -108,6 +114,13 @@ def test_the_scenario_answers_the_same_on_legacy_and_on_the_platform(sides):
     labels = {e.label.split(".")[0] for e in left}
     assert {"mt", "ele", "mp", "pos", "admin", "pull", "ops"} <= labels
     assert len(left) >= 100
+    # The planted display quirks were on the pages compared above.
+    shown = {e.label: e.json() for e in left if e.label in ("mp.stores", "mp.menu")}
+    phones = {s["store_id"]: s["phone"] for s in shown["mp.stores"]["data"]}
+    assert phones == {i: planted["phones"][i] for i in phones}
+    assert STORE_PHONES[0] in phones.values() and len(set(phones.values())) >= 2
+    names = {c["category_id"]: c["category_name"] for c in shown["mp.menu"]["data"]["categories"]}
+    assert names[planted["stale_category"]] == STALE_CATEGORY
 
 
 def test_the_declared_differences_are_few_and_say_why():
@@ -116,6 +129,6 @@ def test_the_declared_differences_are_few_and_say_why():
 
 
 def test_healthz_is_the_one_operational_difference(sides):
-    legacy_url, platform_url, _ = sides
+    legacy_url, platform_url, *_ = sides
     assert httpx.get(f"{legacy_url}/healthz").json() == {"status": "ok"}
     assert httpx.get(f"{platform_url}/healthz").json()["status"] == "ok"

@@ -34,7 +34,12 @@ def store_api(shared_platform):
 
 def test_created_store_is_normalised(store_api):
     body = store_api.get("/stores/12").json()
-    assert body["phone"] == {"e164": "+862112345678", "extension": None, "masked": False}
+    assert body["phone"] == {
+        "e164": "+862112345678",
+        "extension": None,
+        "masked": False,
+        "text": "+86 21-1234-5678",  # as written: what a store list shows
+    }
     assert body["geo"] == {"lng": 121.475, "lat": 31.232}  # DOUBLE, not FLOAT, on MariaDB
     assert body["business_hours"][1] == {"open": "17:00", "close": "22:00"}
     assert body["created_at"] == FIXED_NOW.isoformat()

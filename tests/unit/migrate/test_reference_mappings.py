@@ -75,8 +75,11 @@ def test_deleted_stores_release_bindings_and_duplicates_are_quarantined():
 def test_store_inverse_round_trips():
     out = stores()
     legacy = MAPPINGS["stores"].inverse(out)["t_store"][0]
-    assert legacy["phone"] == "021-12345678_8" and legacy["mt_app_poi_code"] == "mt_7"
+    assert legacy["phone"] == "021-12345678转8" and legacy["mt_app_poi_code"] == "mt_7"
     assert "mt_token" not in legacy
+    # A store without the text (made on the platform) gets the national form of its number.
+    bare = MAPPINGS["stores"].inverse({**out, "store": [{**out["store"][0], "phone_text": None}]})
+    assert bare["t_store"][0]["phone"] == "021-12345678_8"
     again = stores(**{k: v for k, v in legacy.items() if k in STORE})
     assert again["store"] == out["store"]
     assert again["store_channel_binding"] == out["store_channel_binding"]

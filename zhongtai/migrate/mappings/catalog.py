@@ -6,8 +6,11 @@ once, for the whole table, and every chunk, worker and resume sees the same answ
 * **Products by ERP code.** A product re-created under the same ``erp_code`` left its old row
   soft-deleted beside the new one (UNIQUE broken). Per (brand, erp_code) the survivor is the
   live row, else the newest; the others are quarantined as ``duplicate_erp_code``.
-* **Category names.** ``t_product.category_name`` is denormalised and sometimes stale; the
-  category's name is the one most of its products carry (ties: the newest product's).
+* **Category names.** ``t_product.category_name`` is denormalised and sometimes stale. The
+  legacy menu (:func:`zhongtai.legacy.catalog.menu`) names a category after its first product
+  on the menu (live, on sale, with a live SKU; by ``sort``, then id), so that name is the
+  category's name: clients keep seeing what they saw. A category with no product on the
+  menu takes the name most of its products carry (ties: the newest product's).
 * **SKUs by code.** Per ``sku_code`` the survivor is the live row, else the newest. A SKU whose
   product did not survive is moved to the surviving product of its ERP code; when that product
   was soft-deleted the SKU is *hidden* (migrated deleted): the legacy menu never showed it,
@@ -24,6 +27,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from zhongtai.legacy.catalog import ON_SALE
 from zhongtai.legacy.schema import t_product, t_product_sku
 from zhongtai.migrate.mapping import Lookup
 from zhongtai.migrate.transforms import clean_code
@@ -56,7 +60,7 @@ class Catalog:
     product_survivor: dict[tuple, int] = field(default_factory=dict)  # (brand, erp) → id
     product_key: dict[int, tuple] = field(default_factory=dict)  # product id → (brand, erp)
     product_times: dict[int, tuple[Any, Any]] = field(default_factory=dict)
-    category_names: dict[int, str] = field(default_factory=dict)
+    category_names: dict[int, str] = field(default_factory=dict)  # as the legacy menu shows
     category_times: dict[int, tuple[Any, Any]] = field(default_factory=dict)
     sku_fate: dict[int, str | None] = field(default_factory=dict)  # None: migrates
     sku_spu: dict[int, int] = field(default_factory=dict)  # sku id → surviving product id
@@ -87,20 +91,33 @@ def _span(span: tuple | None, created: Any, updated: Any) -> tuple:
     return first, last
 
 
+def _menu_names(products: list, with_live_sku: set[int]) -> dict[int, str]:
+    """category id → the name the legacy menu shows: its first product's on the menu."""
+    first: dict[int, tuple] = {}
+    for pid, _, _, cid, cname, deleted, _, _, status, sort in products:
+        on_menu = not deleted and status == ON_SALE and pid in with_live_sku
+        if cid is None or not on_menu or not (cname and cname.strip()):
+            continue
+        rank = (sort or 0, pid)
+        if cid not in first or rank < first[cid][0]:
+            first[cid] = (rank, cname)
+    return {cid: name for cid, (_, name) in first.items()}
+
+
 def build_catalog(conn: sa.Connection) -> Catalog:
     cat = Catalog()
     p = t_product.c
     products = conn.execute(
         sa.select(
             p.id, p.brand_id, p.erp_code, p.category_id, p.category_name, p.is_deleted,
-            p.create_time, p.update_time,
+            p.create_time, p.update_time, p.status, p.sort,
         ).order_by(p.id)
     ).all()  # fmt: skip
     best: dict[tuple, tuple] = {}
     deleted_products = set()
     names: dict[int, Counter] = {}
     newest_name: dict[int, str] = {}
-    for pid, brand, erp, cid, cname, deleted, created, updated in products:
+    for pid, brand, erp, cid, cname, deleted, created, updated, _, _ in products:
         key = (brand, clean_code(erp))
         cat.product_key[pid] = key
         cat.product_times[pid] = (created, updated)
@@ -122,6 +139,8 @@ def build_catalog(conn: sa.Connection) -> Catalog:
     skus = conn.execute(sa.select(t_product_sku).order_by(k.id)).mappings().all()
     best_sku: dict[str, tuple] = {}
     sku_survivor: dict[str, int] = {}
+    with_live_sku = {row["product_id"] for row in skus if not row["is_deleted"]}
+    cat.category_names.update(_menu_names(products, with_live_sku))
     for row in skus:
         code = clean_code(row["sku_code"]) or ""
         cat.sku_codes[row["id"]] = code

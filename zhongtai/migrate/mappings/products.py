@@ -2,9 +2,11 @@
 
 Mappings (in order):
 
-``products``        t_product → ``category`` (from the denormalised category columns, name
-                    by majority, see :mod:`.catalog`) + ``spu`` (id = legacy id;
-                    status 1/0 → ON_SHELF/OFF_SHELF; ``is_deleted`` → ``deleted_at``).
+``products``        t_product → ``category`` (from the denormalised category columns, named
+                    as the legacy menu shows it, see :mod:`.catalog`) + ``spu`` (id = legacy id;
+                    status 1/0 → ON_SHELF/OFF_SHELF; ``is_deleted`` → ``deleted_at``;
+                    ``category_name`` kept as the row has it: the legacy menu shows the
+                    first product's).
                     Soft-deleted duplicates of an ERP code are quarantined.
 ``skus``            t_product_sku → ``sku`` (price DOUBLE yuan → ``list_price`` fen) +
                     ``channel_sku_mapping`` rows from the inlined Meituan/Eleme codes
@@ -74,6 +76,7 @@ def product(record: Record) -> Mapped | Quarantine:
         "erp_code": key[1],
         "name": text(row["name"], 64),
         "category_id": cid,
+        "category_name": row["category_name"],
         "unit": text(row["unit"], 8),
         "pic_url": text(row["pic_url"], 255),
         "sort": row["sort"] or 0,
@@ -99,7 +102,9 @@ def product_inverse(rows: Mapped) -> Mapped:
                 "erp_code": spu["erp_code"],
                 "name": spu["name"],
                 "category_id": spu["category_id"],
-                "category_name": names.get(spu["category_id"]),
+                "category_name": spu["category_name"]
+                if "category_name" in spu
+                else names.get(spu["category_id"]),
                 "unit": spu["unit"],
                 "pic_url": spu["pic_url"],
                 "sort": spu["sort"],

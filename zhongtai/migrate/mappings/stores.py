@@ -11,6 +11,8 @@
   store center's own delete releases them), so its channel ids can belong to its successor.
   A live store claiming a channel store id that a lower-id live store already holds is
   quarantined (``duplicate_channel_binding``): the center allows one store per channel id.
+* ``phone`` → E.164 + extension + masked flag, and ``phone_text``: the field as written
+  (``021-12345678转8``, two numbers, spaces), which the legacy store list shows verbatim.
 * The POS binding is the store code under vendor ``LEGACY_POS``.
 """
 
@@ -81,6 +83,7 @@ def transform(record: Record) -> Mapped | Quarantine:
         "city": text(row["city_name"], 32),
         "address": text(row["address"], 255),
         **phone_columns(row["phone"]),
+        "phone_text": row["phone"] if row["phone"] and row["phone"].strip() else None,
         "lng": lng,
         "lat": lat,
         "status": status,
@@ -136,7 +139,7 @@ def inverse(rows: Mapped) -> Mapped:
         "store_name": store["name"],
         "city_name": store["city"],
         "address": store["address"],
-        "phone": phone_to_legacy(phone),
+        "phone": (store.get("phone_text") or phone_to_legacy(phone)) if phone else None,
         "lng": store["lng"],
         "lat": store["lat"],
         "business_hours": business_hours_to_legacy(store["business_hours"]),

@@ -5,7 +5,8 @@
   forgotten when the gateway upserts products. A code the product center would not even
   accept (spaces, too long) is simply unmapped, as an unknown code was for the legacy.
 * :func:`priced_skus` prices a mini-program order's SKUs for one store.
-* :func:`menu_json` renders the product center's menu in the legacy shape (yuan, 0/1 flags).
+* :func:`menu_json` renders the product center's menu in the legacy shape (yuan, 0/1 flags,
+  each category named as its first product names it).
 """
 
 from __future__ import annotations
@@ -70,6 +71,12 @@ async def priced_skus(
     return {view["sku_id"]: view for view in answer["items"]}
 
 
+def legacy_category_name(category: Mapping[str, Any]) -> str | None:
+    """The legacy menu names a category after its first product's denormalised
+    ``category_name`` (stale or empty ones included), not after the category itself."""
+    return category["products"][0]["category_name"]
+
+
 def menu_json(store: Mapping[str, Any], menu: Mapping[str, Any]) -> dict[str, Any]:
     """``GET /api/mp/stores/{id}/menu`` data from the product center's menu."""
     return {
@@ -78,7 +85,7 @@ def menu_json(store: Mapping[str, Any], menu: Mapping[str, Any]) -> dict[str, An
         "categories": [
             {
                 "category_id": category["category_id"],
-                "category_name": category["name"],
+                "category_name": legacy_category_name(category),
                 "products": [
                     {
                         "product_id": product["spu_id"],

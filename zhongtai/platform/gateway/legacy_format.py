@@ -205,6 +205,16 @@ def pos_json(view: Mapping[str, Any]) -> dict[str, Any]:
 # --------------------------------------------------------------------------- stores
 
 
+def store_phone(phone: Mapping[str, Any] | None) -> str | None:
+    """A store phone as the legacy shows it: as written (``021-12345678转8``, two numbers),
+    else the national form of the E.164 number (a store made on the platform without text)."""
+    if not phone:
+        return None
+    if phone.get("text"):
+        return phone["text"]
+    return phone_to_legacy(Phone(phone["e164"], phone["extension"], phone["masked"]))
+
+
 def legacy_store(store: Mapping[str, Any]) -> dict[str, Any]:
     """A store center store as the ``t_store`` public columns the legacy code reads."""
     phone = store.get("phone")
@@ -216,9 +226,7 @@ def legacy_store(store: Mapping[str, Any]) -> dict[str, Any]:
         "store_name": store["name"],
         "city_name": store.get("city"),
         "address": store.get("address"),
-        "phone": phone_to_legacy(Phone(phone["e164"], phone["extension"], phone["masked"]))
-        if phone
-        else None,
+        "phone": store_phone(phone),
         "lng": (store.get("geo") or {}).get("lng"),
         "lat": (store.get("geo") or {}).get("lat"),
         "business_hours": business_hours_to_legacy(store.get("business_hours")),

@@ -119,7 +119,7 @@ def apply_item(
     else:
         action = "UPDATE"
     spu.name = item.name.strip() if item.name else item.name
-    spu.category_id = item.category_id
+    spu.category_id, spu.category_name = item.category_id, item.category_name
     spu.status = SpuStatus(item.status)
     spu.unit, spu.pic_url, spu.sort = item.unit, item.pic_url, item.sort
     spu.last_batch_id, spu.updated_at, spu.deleted_at = batch_id, now, None

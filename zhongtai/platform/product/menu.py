@@ -72,6 +72,7 @@ class MenuProduct:
     unit: str | None
     pic_url: str | None
     skus: tuple[SkuView, ...]
+    category_name: str | None = None  # as imported with the product (Spu.category_name)
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,9 @@ def build_menu(
             v for v in (sku_view(spu, s, overrides.get(s.id)) for s in spu.live_skus()) if v.on_sale
         )
         if views:
-            product = MenuProduct(spu.id, spu.erp_code, spu.name, spu.unit, spu.pic_url, views)
+            product = MenuProduct(
+                spu.id, spu.erp_code, spu.name, spu.unit, spu.pic_url, views, spu.category_name
+            )
             grouped.setdefault(spu.category_id, []).append(product)
 
     def order(category_id: int | None) -> tuple:

@@ -99,6 +99,10 @@ class Spu:
     updated_at: datetime
     tenant_id: int = 1
     category_id: int | None = None
+    # The category name this product was imported with (ERP item, legacy row), kept as given:
+    # the legacy contract names a menu category after its first product's. ``Category.name``
+    # is the center's own name for the category.
+    category_name: str | None = None
     unit: str | None = None
     pic_url: str | None = None
     sort: int = 0

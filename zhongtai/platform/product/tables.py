@@ -28,6 +28,7 @@ spu = sa.Table(
     sa.Column("erp_code", sa.String(32), nullable=False),
     sa.Column("name", sa.String(64), nullable=False),
     sa.Column("category_id", Id, sa.ForeignKey("category.id")),
+    sa.Column("category_name", sa.String(32)),  # as imported with the product (legacy contract)
     sa.Column("unit", sa.String(8)),
     sa.Column("pic_url", sa.String(255)),
     sa.Column("sort", sa.Integer, nullable=False),

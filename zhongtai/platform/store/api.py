@@ -28,7 +28,7 @@ from zhongtai.platform.store.model import (
 from zhongtai.platform.store.uow import SqlStoreUnitOfWork
 
 router = APIRouter(tags=["store"])
-PROFILE = ("city", "address", "phone", "geo", "status", "business_hours")
+PROFILE = ("city", "address", "phone", "phone_text", "geo", "status", "business_hours")
 REQUIRED = ("store_code", "name", "status")
 PHONE_HINT = "send e.g. 021-12345678, 13800138000 or +8613800138000"
 Uow = Annotated[SqlStoreUnitOfWork, Depends(unit_of_work)]
@@ -64,7 +64,9 @@ class StorePatch(BaseModel):
     name: str | None = Field(None, max_length=64)
     city: str | None = Field(None, max_length=32)
     address: str | None = Field(None, max_length=255)
-    phone: str | None = Field(None, max_length=64, description="any format; stored as E.164")
+    phone: str | None = Field(
+        None, max_length=64, description="any format; stored as E.164 and as written"
+    )
     geo: GeoIn | None = None
     status: StoreStatus | None = None
     business_hours: list[IntervalIn] | str | None = Field(
@@ -79,6 +81,7 @@ class StorePatch(BaseModel):
             if value is None and key in REQUIRED:
                 raise InvalidInput(f"{key} cannot be null", hint=f"send a {key} or leave it out")
             if key == "phone" and value is not None:
+                out["phone_text"] = value  # shown as written on store lists
                 value = parse_or_invalid(parse_phone, value, code="INVALID_PHONE", hint=PHONE_HINT)
             elif key == "geo" and value is not None:
                 value = Geo(value.lng, value.lat)
@@ -110,7 +113,12 @@ def store_json(store: Store) -> dict:
         "name": store.name,
         "city": store.city,
         "address": store.address,
-        "phone": {"e164": phone.e164, "extension": phone.extension, "masked": phone.masked}
+        "phone": {
+            "e164": phone.e164,
+            "extension": phone.extension,
+            "masked": phone.masked,
+            "text": store.phone_text,
+        }
         if phone
         else None,
         "geo": {"lng": store.geo.lng, "lat": store.geo.lat} if store.geo else None,

@@ -164,6 +164,9 @@ class Store:
     city: str | None = None
     address: str | None = None
     phone: Phone | None = None
+    # The phone as it was written ("021-12345678转8", two numbers in one field): shown as is
+    # on store lists, while ``phone`` is what can be dialled. None: shown as ``phone``.
+    phone_text: str | None = None
     geo: Geo | None = None
     status: StoreStatus = StoreStatus.OPEN
     business_hours: BusinessHours = field(default_factory=BusinessHours)
@@ -177,6 +180,13 @@ class Store:
         if not self.name or not self.name.strip():
             raise InvalidInput("store name is empty", hint="send a name such as 人民广场店")
         self.name = self.name.strip()
+        text = self.phone_text  # verbatim: legacy lists show the field byte for byte
+        self.phone_text = text if self.phone is not None and text and text.strip() else None
+        if self.phone_text is not None and len(self.phone_text) > 64:
+            raise InvalidInput(
+                f"phone text {self.phone_text[:20]!r}… is longer than 64 characters",
+                hint="send the number alone",
+            )
 
     @property
     def is_deleted(self) -> bool:
@@ -190,12 +200,17 @@ class Store:
         self.updated_at = now
 
     def update(self, now: datetime, **changes) -> None:
-        """Change profile fields (code, name, city, address, phone, geo, status, hours)."""
-        allowed = {"store_code", "name", "city", "address", "phone", "geo", "status"}
+        """Change profile fields (code, name, city, address, phone, geo, status, hours).
+
+        A new ``phone`` without its ``phone_text`` drops the old text (it named the old number).
+        """
+        allowed = {"store_code", "name", "city", "address", "phone", "phone_text", "geo", "status"}
         unknown = set(changes) - allowed - {"business_hours"}
         if unknown:
             raise InvalidInput(f"cannot change {', '.join(sorted(unknown))} of a store")
         self._touch(now)
+        if "phone" in changes:
+            changes.setdefault("phone_text", None)
         updated = replace(self, **changes)  # re-runs the checks in __post_init__
         self.__dict__.update(updated.__dict__)
 

@@ -25,6 +25,7 @@ store = sa.Table(
     sa.Column("phone_e164", sa.String(20)),
     sa.Column("phone_ext", sa.String(8)),
     sa.Column("phone_masked", sa.Boolean, nullable=False),
+    sa.Column("phone_text", sa.String(64)),  # as written; shown verbatim on store lists
     sa.Column("lng", sa.Double),  # GCJ-02
     sa.Column("lat", sa.Double),
     sa.Column("status", sa.String(16), nullable=False),

@@ -42,12 +42,6 @@ DECLARED: tuple[tuple[str, str, str], ...] = (
         "platform's application ids start at 10^12 (zhongtai.platform.ids)",
     ),
     (
-        r"^mp\.stores",
-        r"^data\.\*\.phone$",
-        "store phones as the migration normalised them (E.164 back to the national form: "
-        "'转8' extensions become '_8', lists keep the first number)",
-    ),
-    (
         r"^ops\.healthz$",
         r"^(layout|centers)$",
         "the platform's health answer also names its layout and center URLs",

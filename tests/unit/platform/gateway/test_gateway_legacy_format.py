@@ -127,6 +127,15 @@ def test_a_store_reads_back_in_the_legacy_shape_and_order():
     assert (row["phone"], row["status"], row["mt_app_poi_code"]) == (None, 0, None)
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["021-12345678转8", "021-12345678,13812345678", "138 1234 5678", "13812345678"],
+)
+def test_a_store_phone_reads_back_as_written(text):
+    phone = {**STORE["phone"], "text": text}
+    assert store_json({**STORE, "phone": phone})["phone"] == text
+
+
 def test_the_cache_forgets_after_its_ttl_and_keeps_only_what_it_was_given():
     now = [0.0]
     cache: TtlCache[int] = TtlCache(10, clock=lambda: now[0])
@@ -139,3 +148,21 @@ def test_the_cache_forgets_after_its_ttl_and_keeps_only_what_it_was_given():
     cache.clear()
     assert cache.get("b") is None
     assert TtlCache(0).put("c", 3) == 3  # a zero TTL caches nothing
+
+
+def test_a_menu_category_is_named_as_its_first_product_names_it():
+    from zhongtai.platform.gateway.catalog import menu_json
+
+    def product(spu_id, category_name):
+        sku = {"sku_id": spu_id, "sku_code": f"S{spu_id}", "spec": None, "price": 1880,
+               "sold_out": False}  # fmt: skip
+        return {"spu_id": spu_id, "name": "菜", "category_name": category_name, "skus": [sku]}
+
+    cold = [product(1, "凉菜小吃"), product(2, "凉菜")]  # a stale name on the first one
+    menu = {"categories": [
+        {"category_id": 11, "name": "凉菜", "products": cold},
+        {"category_id": 12, "name": "热菜", "products": [product(3, None)]},
+    ]}  # fmt: skip
+    rendered = menu_json(STORE, menu)["categories"]
+    assert [c["category_name"] for c in rendered] == ["凉菜小吃", None]
+    assert rendered[0]["products"][0]["skus"][0]["price"] == 18.8

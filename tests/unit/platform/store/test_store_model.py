@@ -100,3 +100,18 @@ def test_bind_unbind_and_delete():
     with pytest.raises(Conflict) as err:
         s.update(T1, name="x")
     assert err.value.code == "STORE_DELETED"
+
+
+def test_the_phone_text_is_kept_as_written_and_follows_its_phone():
+    from zhongtai.platform.phone import parse_phone
+
+    s = store(phone=parse_phone("021-12345678"), phone_text="021-12345678转8 ")
+    assert s.phone_text == "021-12345678转8 "  # verbatim, as the legacy list shows it
+    s.update(T1, phone_text="021-1234 5678")  # a new way of writing the same number
+    assert s.phone_text == "021-1234 5678" and s.phone.e164 == "+862112345678"
+    s.update(T1, phone=parse_phone("13800138000"))  # the old text named the old number
+    assert s.phone_text is None and s.phone.e164 == "+8613800138000"
+    assert store(phone=None, phone_text="021-12345678").phone_text is None  # no number, no text
+    assert store(phone=parse_phone("13800138000"), phone_text="  ").phone_text is None
+    with pytest.raises(InvalidInput, match="longer than 64"):
+        store(phone=parse_phone("13800138000"), phone_text="1" * 65)
