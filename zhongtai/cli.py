@@ -809,8 +809,8 @@ def plan_history(
 
 @app.command()
 def demo(
-    orders: Annotated[int, typer.Option(min=0, help="Historical orders to seed.")] = 3_000,
-    rps: Annotated[float, typer.Option(min=1, help="Live requests per second.")] = 30.0,
+    orders: Annotated[int, typer.Option(min=0, help="Historical orders to seed.")] = 1_000,
+    rps: Annotated[float, typer.Option(min=1, help="Live requests per second.")] = 20.0,
     fault: Annotated[
         bool, typer.Option("--fault/--no-fault", help="Kill the platform during a canary.")
     ] = True,

@@ -33,14 +33,18 @@ from zhongtai.serving import ServiceProcess, free_port, port_is_free
 
 @dataclass
 class StoryOptions:
-    orders: int = 3_000  # historical orders seeded
+    orders: int = 1_000  # historical orders seeded
     stores: int = 12
-    rps: float = 30.0  # live traffic through the proxy, all client kinds
+    rps: float = 20.0  # live traffic through the proxy, all client kinds
     plan_file: str | None = None  # default: the reference plan
     profile: str | None = "demo"  # gate profile of the plan
     fault: bool = True  # kill the platform during a canary; the watch must roll back
     fault_step: str = "orders-channels-pos-canary-50"
     step_timeout: float = 120.0  # a step whose gates do not hold by then fails the story
+    # Seconds between forward sync's empty polls. A shadowed write is a dry run on the
+    # platform's copy, sent alongside legacy's; polling every second (not every 0.2 s) lets
+    # the copy see the state legacy saw instead of legacy's own change already carried over.
+    forward_poll: float | None = 1.0
     report_dir: Path | None = None
 
 
@@ -200,10 +204,14 @@ def run_legacy_demo(
         )
 
 
-def start_service(name: str, settings: Settings, env: dict[str, str]) -> ServiceProcess:
-    """``zhongtai serve NAME`` on its port from ``settings``, started and healthy."""
+def service_process(name: str, settings: Settings, env: dict[str, str]) -> ServiceProcess:
+    """``zhongtai serve NAME`` on its port from ``settings``, not started yet."""
     port = getattr(settings.serve, f"{name}_port")
-    service = ServiceProcess(
+    return ServiceProcess(
         name, port=port, host=settings.serve.host, env=env, log_dir=settings.workspace / "logs"
     )
-    return service.start(timeout=120)
+
+
+def start_service(name: str, settings: Settings, env: dict[str, str]) -> ServiceProcess:
+    """``zhongtai serve NAME`` on its port from ``settings``, started and healthy."""
+    return service_process(name, settings, env).start(timeout=120)

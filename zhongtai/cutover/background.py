@@ -137,8 +137,15 @@ class LiveTraffic:
 class SyncWorker:
     """``zhongtai migrate sync --follow`` (forward or ``reverse``) as a child process."""
 
-    def __init__(self, env: dict[str, str], log_dir: Path, *, reverse: bool = False) -> None:
-        self.reverse = reverse
+    def __init__(
+        self,
+        env: dict[str, str],
+        log_dir: Path,
+        *,
+        reverse: bool = False,
+        poll: float | None = None,  # seconds between empty polls (None: the command's default)
+    ) -> None:
+        self.reverse, self.poll = reverse, poll
         self.name = "sync-reverse" if reverse else "sync-forward"
         self.env = {**os.environ, **env}
         self.log_path = log_dir / f"{self.name}.log"
@@ -148,6 +155,7 @@ class SyncWorker:
     def start(self) -> SyncWorker:
         args = [sys.executable, "-m", "zhongtai.cli", "migrate", "sync", "--follow"]
         args += ["--reverse"] if self.reverse else []
+        args += ["--poll", str(self.poll)] if self.poll is not None else []
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log = open(self.log_path, "ab")  # noqa: SIM115
         self.proc = subprocess.Popen(
@@ -155,14 +163,18 @@ class SyncWorker:
         )
         return self
 
+    def failure(self) -> str | None:
+        """Why the worker is no longer running (its exit code and log tail), or None."""
+        if self.proc is None or self.proc.poll() is None:
+            return None
+        tail = self.log_path.read_text(errors="replace").strip().splitlines()[-1:]
+        return f"{self.name} exited with {self.proc.returncode}: {' | '.join(tail)}"
+
     def check(self) -> None:
         """Raise if the worker died (its log tail says why)."""
-        if self.proc is not None and self.proc.poll() is not None:
-            tail = self.log_path.read_text(errors="replace").strip().splitlines()[-3:]
-            raise ServeError(
-                f"{self.name} exited with {self.proc.returncode}: {' | '.join(tail)}",
-                hint=f"see {self.log_path}",
-            )
+        why = self.failure()
+        if why is not None:
+            raise ServeError(why, hint=f"see {self.log_path}")
 
     def stop(self, timeout: float = 15.0) -> None:
         stop_group(self.proc, signal.SIGINT, timeout)

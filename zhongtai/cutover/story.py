@@ -9,7 +9,8 @@ from __future__ import annotations
 import os
 import signal
 import time
-from contextlib import ExitStack
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, nullcontext
 from datetime import UTC, datetime
 
 from rich.console import Console
@@ -26,6 +27,10 @@ from zhongtai.errors import ZhongtaiError
 
 WHO = "zhongtai demo (plan watch)"
 FAULT_DEADLINE = 90.0  # seconds the watch gets to notice the killed platform
+
+
+def _reason(v) -> str:
+    return f"{v.subject}: {v.message}" + (f" ({v.by})" if v.by else "")
 
 
 class StoryError(ZhongtaiError):
@@ -70,12 +75,18 @@ class Story:
         self.console.print(seed_table(report))
 
     def serve(self) -> None:
-        from zhongtai.demo import start_service
+        from zhongtai.demo import service_process
 
         self.console.rule("2 · serve legacy, the channels' open API, the platform and the proxy")
-        for name in ("channel", "legacy", "platform", "proxy"):
-            self.services[name] = start_service(name, self.settings, self.env)
+        names = ("channel", "legacy", "platform", "proxy")
+        for name in names:  # each is stopped on the way out, whether it came up or not
+            self.services[name] = service_process(name, self.settings, self.env)
             self.stack.callback(lambda n=name: self.services[n].stop())
+        # They start side by side: most of a start is the interpreter importing its modules.
+        with ThreadPoolExecutor(len(names), thread_name_prefix="demo-start") as pool:
+            started = {n: pool.submit(self.services[n].start, 120) for n in names}
+        for name in names:
+            started[name].result()  # the first that did not come up says why
             self.console.print(f"  {name:<9} {self.services[name].url}")
         proxy = self.services["proxy"].url
         self.console.print(f"live traffic: {self.options.rps:g} req/s through the proxy {proxy}")
@@ -102,7 +113,8 @@ class Story:
         self.console.print(f"  store key directory: {escape(store_keys_refresh_line(refreshed))}")
 
     def start_worker(self, *, reverse: bool) -> None:
-        worker = SyncWorker(self.env, self.logs, reverse=reverse).start()
+        poll = None if reverse else self.options.forward_poll
+        worker = SyncWorker(self.env, self.logs, reverse=reverse, poll=poll).start()
         self.workers.append(worker)
         self.stack.callback(worker.stop)
         self.console.print(f"  started {worker.name} (log {worker.log_path})")
@@ -125,9 +137,20 @@ class Story:
         step, since = result.to_step, time.monotonic()
         last_key, printed = (), 0.0
         while True:
-            for worker in self.workers:
-                worker.check()
-            t = tick(self.settings, who=WHO, promote=fault_at is None)
+            died = [w.failure() for w in self.workers if w.failure() is not None]
+            if died:  # nothing can pass any more: end the walk, still check and report
+                self._hold(step, plan, [f"{why} (log {self.logs})" for why in died])
+                return
+            judged = time.monotonic()
+            with self._busy(f"step {step}: judging its gates"):
+                t = tick(self.settings, who=WHO, promote=fault_at is None)
+            took = time.monotonic() - judged
+            if took >= 5 and plan.step(step) and plan.step(step).gates.data_parity:
+                self.console.print(
+                    f"  [dim]step {step}: data parity of "
+                    f"{', '.join(plan.step(step).gates.data_parity)} compared row by row "
+                    f"in {took:.0f}s[/]"
+                )
             if t.result is not None and t.result.moved:
                 self._print_move(t.result, plan)
                 step, since = t.result.to_step, time.monotonic()
@@ -152,20 +175,25 @@ class Story:
                 self.result.fault_rolled_back = False
                 raise StoryError(f"the watch did not roll back within {FAULT_DEADLINE:.0f}s")
             if fault_at is None and time.monotonic() - since > o.step_timeout:
-                self._hold(step, plan, blocking(t.verdicts))
+                self._hold(step, plan, [_reason(v) for v in blocking(t.verdicts)])
                 return
             time.sleep(1.0)
 
-    def _hold(self, step: int, plan, failing) -> None:
-        """A step that does not pass in time ends the walk: the plan goes back to the start
-        (every route on legacy, which reverse sync kept correct) and the rest of the story
-        (checks, report) still runs, so the report shows why."""
+    def _busy(self, what: str):
+        """A spinner on a terminal while a tick runs (data parity can take a while)."""
+        return self.console.status(what) if self.console.is_terminal else nullcontext()
+
+    def _hold(self, step: int, plan, reasons: list[str]) -> None:
+        """A step that does not pass in time (or a sync worker that died) ends the walk: the
+        plan goes back to the start (every route on legacy, which reverse sync kept correct)
+        and the rest of the story (checks, report) still runs, so the report shows why."""
         o = self.options
-        reasons = [f"{v.subject}: {v.message}" + (f" ({v.by})" if v.by else "") for v in failing]
         self.result.held = [f"step {step} {plan.step(step).id}: {r}" for r in reasons]
         self.console.print(
             f"[bold red]step {step} did not pass its gates within {o.step_timeout:.0f}s; "
             "the plan goes back to the start[/]"
+            if not any(" exited with " in r for r in reasons)
+            else f"[bold red]a sync worker died at step {step}; the plan goes back to the start[/]"
         )
         for reason in reasons:
             self.console.print(f"  [red]✗ {escape(reason)}[/]")
@@ -226,6 +254,8 @@ class Story:
         self.result.traffic = self.traffic.totals(outside=self.fault_windows)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
+            if any(w.failure() is not None for w in self.workers):
+                break  # a dead worker's lag only grows; the checks below show what it left
             lags = sync_lags(self.settings)
             if all(v is None or v <= 0 for v in lags.values()):
                 break
