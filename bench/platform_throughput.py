@@ -13,8 +13,11 @@ searches, in ``zhongtai.workload.schedule.MIX`` proportions) in a **closed loop*
 ``--connections`` concurrent workers (each starts its next client action as soon as the last
 one is answered), after a warm-up. Printed: requests/s, p50/p99 latency, CPU ms
 per request (the serving process and its children, from ``/proc``), errors, and the
-platform/legacy throughput ratio (target: >= 70%). ``--split`` also measures the platform with
-each center in its own process; ``--kinds`` prints figures per request kind.
+platform/legacy throughput ratio (target: >= 70%). The default platform side is the default
+layout (one process; the gateway calls the mounted centers in process). ``--loopback`` also
+measures the one-process layout with the gateway calling its centers over loopback HTTP
+(``ZHONGTAI_PLATFORM_CENTER_CALLS=http``), ``--split`` the platform with each center in its
+own process; ``--kinds`` prints figures per request kind.
 """
 
 from __future__ import annotations
@@ -182,6 +185,8 @@ def run_side(name: str, settings, args) -> dict:
                              log_dir=logs).start()  # fmt: skip
     env = {"ZHONGTAI_LEGACY_CHANNEL_API": channel.url}
     serve, extra = ("platform", ["--split"]) if name == "platform-split" else (name, [])
+    if name == "platform-http":
+        serve, env["ZHONGTAI_PLATFORM_CENTER_CALLS"] = "platform", "http"
     server = ServiceProcess(serve, port=free_port(), workspace=settings.workspace, env=env,
                             log_dir=logs, extra_args=extra)  # fmt: skip
     try:
@@ -215,10 +220,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--split", action="store_true", help="also measure `serve platform --split`"
     )
+    parser.add_argument(
+        "--loopback",
+        action="store_true",
+        help="also measure the one-process layout with center calls over loopback HTTP",
+    )
     args = parser.parse_args(argv)
     figures = {}
     with tempfile.TemporaryDirectory(prefix="zt-bench-platform-") as tmp:
-        sides = ("legacy", "platform", "platform-split") if args.split else ("legacy", "platform")
+        sides = ["legacy", "platform"]
+        sides += ["platform-http"] if args.loopback else []
+        sides += ["platform-split"] if args.split else []
         for name in sides:
             settings = prepare(
                 Path(tmp) / name,
@@ -244,6 +256,9 @@ def main(argv: list[str] | None = None) -> int:
             n, p50 = legacy[kind]
             pn, pp50 = platform.get(kind, (0, float("nan")))
             print(f"{kind:<24}{n:>9}{p50:>8.1f}{pn:>11}{pp50:>8.1f}")
+    if "platform-http" in figures:
+        http = figures["platform-http"]["rps"] / figures["legacy"]["rps"]
+        print(f"platform (center calls over loopback HTTP) / legacy throughput: {http:.0%}")
     if "platform-split" in figures:
         split = figures["platform-split"]["rps"] / figures["legacy"]["rps"]
         print(f"platform --split / legacy throughput: {split:.0%} (centers in their own processes)")

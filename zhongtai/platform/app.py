@@ -10,8 +10,11 @@ Two layouts, one URL scheme for callers:
   process; this app forwards ``/centers/<name>/...`` to it (:mod:`.proxy`) and
   ``app.state.center_urls`` holds the centers' own base URLs, so callers skip the hop.
 
-The application layer always calls centers over HTTP through ``app.state.center_urls``
-(:mod:`zhongtai.platform.clients`), whichever layout runs.
+Outside callers reach every center over HTTP at ``app.state.center_urls`` in either layout.
+The application layer (gateway) calls them through the same URLs and the same request/answer
+bytes; in the default layout, unless ``loopback_http=True``, it hands each request to the
+mounted center app in process (:mod:`zhongtai.platform.clients_local`: no socket, no second
+HTTP parse) — the center app runs exactly as over HTTP. ``--split`` always uses HTTP.
 """
 
 from __future__ import annotations
@@ -36,8 +39,13 @@ def create_app(
     public_url: str | None = None,
     remote_centers: Mapping[str, str] | None = None,
     clock: Clock = utc_now,
+    loopback_http: bool = False,
 ) -> FastAPI:
-    """Build the platform app; ``public_url`` is where this app is reachable (for center URLs)."""
+    """Build the platform app; ``public_url`` is where this app is reachable (for center URLs).
+
+    ``loopback_http=True`` makes the gateway call the mounted centers over loopback HTTP
+    instead of in process (the one-process layout only; for comparisons and benchmarks).
+    """
     names = available_centers()
     mounted = {}
     forwarders = {}
@@ -74,4 +82,7 @@ def create_app(
     # The application layer: the legacy's external API at the root, calling the centers
     # over HTTP at ``urls`` (see zhongtai.platform.gateway).
     gateway = install_gateway(app, settings, urls)
+    if mounted and not loopback_http:
+        gateway.pool.serve_locally(mounted)
+    app.state.center_calls = "http" if forwarders or loopback_http else "in-process"
     return app

@@ -61,8 +61,9 @@ def parse_or_invalid(parse: Callable[[Any], Any], value: Any, **kwargs: Any) -> 
         raise InvalidInput(str(exc), **kwargs) from None
 
 
-def unit_of_work(request: Request) -> SqlUnitOfWork:
-    """FastAPI dependency: a fresh (un-entered) unit of work for this request."""
+async def unit_of_work(request: Request) -> SqlUnitOfWork:
+    """FastAPI dependency: a fresh (un-entered) unit of work for this request (``async`` only
+    so FastAPI does not send it to the threadpool: it does no I/O)."""
     runtime: CenterRuntime = request.app.state.center_runtime
     return runtime.uow(write=request.method not in SAFE_METHODS, dry_run=is_dry_run(request))
 

@@ -55,19 +55,42 @@ class SqlIdAllocator(IdAllocator):
         column = self.id_columns.get(kind)
         if column is None:
             raise KeyError(f"no id column registered for {kind!r}")
-        c = self.counter.c
-        row = self.connection.execute(
-            sa.select(c.next_id).where(c.name == kind).with_for_update()
-        ).first()
-        highest = self.connection.execute(sa.select(sa.func.max(column))).scalar()
+        read, write, insert = _counter_statements(self.counter)
+        key = {"b_name": kind}
+        row = self.connection.execute(read, key).first()
+        highest = self.connection.execute(_max_statement(column)).scalar()
         new_id = max(row.next_id if row else PLATFORM_ID_BASE, (highest or 0) + 1)
         if row is None:
-            self.connection.execute(sa.insert(self.counter).values(name=kind, next_id=new_id + 1))
+            self.connection.execute(insert, {"name": kind, "next_id": new_id + 1})
         else:
-            self.connection.execute(
-                sa.update(self.counter).where(c.name == kind).values(next_id=new_id + 1)
-            )
+            self.connection.execute(write, {**key, "next_id": new_id + 1})
         return new_id
+
+
+# Built once per counter table / id column: SQLAlchemy then reuses the expression and its
+# cache key instead of rebuilding both on every allocation.
+_COUNTER_STATEMENTS: dict[sa.Table, tuple] = {}
+_MAX_STATEMENTS: dict[sa.Column, sa.Select] = {}
+
+
+def _counter_statements(counter: sa.Table) -> tuple:
+    found = _COUNTER_STATEMENTS.get(counter)
+    if found is None:
+        c = counter.c
+        by_name = c.name == sa.bindparam("b_name")
+        found = _COUNTER_STATEMENTS[counter] = (
+            sa.select(c.next_id).where(by_name).with_for_update(),
+            sa.update(counter).where(by_name),
+            sa.insert(counter),
+        )
+    return found
+
+
+def _max_statement(column: sa.Column) -> sa.Select:
+    found = _MAX_STATEMENTS.get(column)
+    if found is None:
+        found = _MAX_STATEMENTS[column] = sa.select(sa.func.max(column))
+    return found
 
 
 class MemoryIdAllocator(IdAllocator):

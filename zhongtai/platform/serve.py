@@ -1,6 +1,8 @@
 """``zhongtai serve platform``: upgrade every center, then serve them in one process or split.
 
-* default: one uvicorn process, each center mounted at ``/centers/<name>``;
+* default: one uvicorn process, each center mounted at ``/centers/<name>``; the gateway calls
+  the mounted centers in process (``ZHONGTAI_PLATFORM_CENTER_CALLS=http`` makes it call them
+  over loopback HTTP instead, for comparisons);
 * ``split=True``: each center runs as a child ``zhongtai serve platform --center <name>`` on a
   free port, and this process serves the same ``/centers/<name>`` paths by forwarding to them;
 * ``center=<name>``: serve that center alone (what each split child runs). A child watches its
@@ -16,12 +18,28 @@ import threading
 import time
 
 from zhongtai.config import Settings
+from zhongtai.errors import ServeError
 from zhongtai.platform.center import available_centers
 from zhongtai.platform.migrations import upgrade_all, upgrade_center
 from zhongtai.serving import ServiceProcess, free_port, serve_app
 
 logger = logging.getLogger(__name__)
 PARENT_ENV = "ZHONGTAI_PLATFORM_PARENT_PID"
+CENTER_CALLS_ENV = "ZHONGTAI_PLATFORM_CENTER_CALLS"
+CENTER_CALLS = ("in-process", "http")
+
+
+def loopback_http_wanted(env: dict[str, str] | None = None) -> bool:
+    """``ZHONGTAI_PLATFORM_CENTER_CALLS``: ``in-process`` (default) or ``http``."""
+    value = (os.environ if env is None else env).get(CENTER_CALLS_ENV, "").strip().lower()
+    if value in ("", "in-process"):
+        return False
+    if value == "http":
+        return True
+    raise ServeError(
+        f"{CENTER_CALLS_ENV}={value!r} is not understood",
+        hint="use in-process (the default) or http (gateway → centers over loopback HTTP)",
+    )
 
 
 def serve_platform(
@@ -36,11 +54,11 @@ def serve_platform(
         _watch_parent()
         serve_app(create_center_app(settings, center), host, port, name="platform")
         return
+    loopback_http = loopback_http_wanted()
     upgrade_all(settings)
     if not split:
-        serve_app(
-            create_app(settings, public_url=f"http://{host}:{port}"), host, port, name="platform"
-        )
+        app = create_app(settings, public_url=f"http://{host}:{port}", loopback_http=loopback_http)
+        serve_app(app, host, port, name="platform")
         return
     children = _start_children(settings, host)
     try:

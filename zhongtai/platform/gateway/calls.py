@@ -17,6 +17,7 @@ Errors: a center answering 4xx/5xx raises :class:`zhongtai.platform.clients.Cent
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -25,6 +26,7 @@ import aiohttp
 
 from zhongtai.errors import UpstreamError
 from zhongtai.platform.clients import CenterCallError
+from zhongtai.platform.clients_local import NoAnswer, call_asgi
 from zhongtai.platform.shadow import shadow_headers
 
 JSON_HEADERS = {"Content-Type": "application/json"}
@@ -39,6 +41,13 @@ class CenterPool:
         self.urls = {name: url.rstrip("/") for name, url in urls.items()}
         self.connections = connections
         self._session: aiohttp.ClientSession | None = None
+        # Centers mounted in this very process (default layout): name → its ASGI app, called
+        # in process (zhongtai.platform.clients_local) instead of over loopback HTTP.
+        self.local: dict[str, Any] = {}
+
+    def serve_locally(self, apps: Mapping[str, Any]) -> None:
+        """Call these centers' apps in process (the one-process layout), not over HTTP."""
+        self.local = dict(apps)
 
     def session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
@@ -85,6 +94,33 @@ class CenterCalls:
         if base is None:
             raise KeyError(f"no center {center!r}; known: {', '.join(self.pool.urls)}")
         data = None if json_body is None else json.dumps(json_body, ensure_ascii=False).encode()
+        local = self.pool.local.get(center)
+        if local is not None:
+            status, raw = await self._in_process(local, center, base, method, path, params, data)
+        else:
+            status, raw = await self._over_http(center, base, method, path, params, data)
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            body = None
+        if status >= 400:
+            raise CenterCallError(center, status, body)
+        return body
+
+    async def _in_process(self, app, center, base, method, path, params, data) -> tuple[int, bytes]:
+        try:
+            async with asyncio.timeout(TIMEOUT):
+                return await call_asgi(
+                    app, method, path, params=params, headers=self._headers, body=data
+                )
+        except (TimeoutError, NoAnswer) as exc:
+            raise UpstreamError(
+                f"{center} center did not answer ({type(exc).__name__})",
+                target=base,
+                hint="the platform logs say more",
+            ) from exc
+
+    async def _over_http(self, center, base, method, path, params, data) -> tuple[int, bytes]:
         try:
             async with self.pool.session().request(
                 method, base + path, params=params, data=data, headers=self._headers
@@ -97,13 +133,7 @@ class CenterCalls:
                 target=base,
                 hint="is the platform running? zhongtai serve platform",
             ) from exc
-        try:
-            body = json.loads(raw) if raw else None
-        except ValueError:
-            body = None
-        if status >= 400:
-            raise CenterCallError(center, status, body)
-        return body
+        return status, raw
 
     async def get(self, center: str, path: str, **params: Any) -> Any:
         clean = {k: v for k, v in params.items() if v is not None}

@@ -48,8 +48,8 @@ def build_gateway(
     )
 
 
-def gateway(request: Request) -> Gateway:
-    """FastAPI dependency: this process's gateway."""
+async def gateway(request: Request) -> Gateway:
+    """FastAPI dependency: this process's gateway (``async``: no threadpool hop)."""
     return request.app.state.gateway
 
 
@@ -57,6 +57,7 @@ def is_dry_run(request: Request) -> bool:
     return bool(request.scope.get(DRY_RUN_SCOPE_KEY, False))
 
 
-def center_calls(request: Request) -> CenterCalls:
-    """FastAPI dependency: center calls for this request, dry-run marked when shadowed."""
+async def center_calls(request: Request) -> CenterCalls:
+    """FastAPI dependency: center calls for this request, dry-run marked when shadowed
+    (``async``: no threadpool hop)."""
     return request.app.state.gateway.pool.calls(dry_run=is_dry_run(request))

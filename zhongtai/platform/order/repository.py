@@ -130,6 +130,57 @@ def stale(order: Order) -> Conflict:
     )
 
 
+# Statements of the hot paths, built once: SQLAlchemy then neither rebuilds the expression
+# nor recomputes its cache key per call (both cost more than running the statement on SQLite).
+_CHILDREN = (
+    ("items", t.order_items, t.order_items.c.line_no),
+    ("discounts", t.order_discounts, t.order_discounts.c.seq),
+    ("history", t.order_status_history, t.order_status_history.c.seq),
+    ("refs", t.external_refs, t.external_refs.c.system),
+)
+_IDS = sa.bindparam("ids", expanding=True)
+_CHILD_READS = {
+    (name, locking): (
+        sa.select(table).where(table.c.order_id.in_(_IDS)).order_by(key).with_for_update()
+        if locking
+        else sa.select(table).where(table.c.order_id.in_(_IDS)).order_by(key)
+    )
+    for name, table, key in _CHILDREN
+    for locking in (False, True)
+}
+_BY_NO = t.orders.c.order_no == sa.bindparam("b_order_no")
+_BY_CHANNEL = (t.orders.c.channel == sa.bindparam("b_channel")) & (
+    t.orders.c.channel_order_id == sa.bindparam("b_channel_order_id")
+)
+_HEADER_BY_NO = {
+    False: sa.select(t.orders).where(_BY_NO),
+    True: sa.select(t.orders).where(_BY_NO).with_for_update(),
+}
+_HEADER_BY_CHANNEL = sa.select(t.orders).where(_BY_CHANNEL)
+_SAVE_HEADER = sa.update(t.orders).where(
+    (t.orders.c.id == sa.bindparam("b_id")) & (t.orders.c.version == sa.bindparam("b_version"))
+)
+_COUNT_HISTORY = (
+    sa.select(sa.func.count())
+    .select_from(t.order_status_history)
+    .where(t.order_status_history.c.order_id == sa.bindparam("b_order_id"))
+)
+_DELETE_REFS = sa.delete(t.external_refs).where(
+    t.external_refs.c.order_id == sa.bindparam("b_order_id")
+)
+_INSERTS = {
+    table.name: sa.insert(table)
+    for table in (
+        t.orders,
+        t.order_items,
+        t.order_discounts,
+        t.order_status_history,
+        t.external_refs,
+        t.order_outbox,
+    )
+}
+
+
 class SqlOrderRepository(OrderRepository):
     def __init__(self, connection: Connection, ids: IdAllocator) -> None:
         self.conn = connection
@@ -149,34 +200,32 @@ class SqlOrderRepository(OrderRepository):
         offset=0,
         lines=True,
         history=True,
+        query=None,
+        params=None,
     ):
-        query = sa.select(t.orders).where(where)
-        if order_by is not None:
-            query = query.order_by(*order_by).limit(limit).offset(offset)
-        if for_update:
-            query = query.with_for_update()
-        headers = self.conn.execute(query).mappings().all()
+        # ``query``/``params``: a prebuilt header statement and its values (hot paths);
+        # otherwise the header query is built from ``where``.
+        if query is None:
+            query = sa.select(t.orders).where(where)
+            if order_by is not None:
+                query = query.order_by(*order_by).limit(limit).offset(offset)
+            if for_update:
+                query = query.with_for_update()
+        headers = self.conn.execute(query, params).mappings().all()
         if not headers:
             return []
         ids = [h["id"] for h in headers]
         children = {}
-        for name, table, key in (
-            ("items", t.order_items, t.order_items.c.line_no),
-            ("discounts", t.order_discounts, t.order_discounts.c.seq),
-            ("history", t.order_status_history, t.order_status_history.c.seq),
-            ("refs", t.external_refs, t.external_refs.c.system),
-        ):
+        for name, _table, _key in _CHILDREN:
             grouped: dict[int, list] = {i: [] for i in ids}
             children[name] = grouped
             if (not lines and name in ("items", "discounts")) or (
                 not history and name == "history"
             ):
                 continue  # each child table skipped is one query fewer
-            stmt = sa.select(table).where(table.c.order_id.in_(ids)).order_by(key)
-            if for_update:
-                # A locking read sees the latest commit under MariaDB's REPEATABLE READ too.
-                stmt = stmt.with_for_update()
-            for row in self.conn.execute(stmt).mappings():
+            # A locking read sees the latest commit under MariaDB's REPEATABLE READ too.
+            stmt = _CHILD_READS[name, bool(for_update)]
+            for row in self.conn.execute(stmt, {"ids": ids}).mappings():
                 grouped[row["order_id"]].append(row)
         orders = [
             order_from_rows(
@@ -194,8 +243,14 @@ class SqlOrderRepository(OrderRepository):
     def get(
         self, order_no: str, *, for_update: bool = False, lines: bool = True, history: bool = True
     ) -> Order | None:
-        where = t.orders.c.order_no == order_no
-        found = self._load(where, for_update=for_update, lines=lines, history=history)
+        found = self._load(
+            None,
+            for_update=for_update,
+            lines=lines,
+            history=history,
+            query=_HEADER_BY_NO[bool(for_update)],
+            params={"b_order_no": order_no},
+        )
         return found[0] if found else None
 
     def get_many(self, order_nos: list[str], *, for_update: bool = False) -> list[Order]:
@@ -207,14 +262,15 @@ class SqlOrderRepository(OrderRepository):
     def get_by_channel(
         self, channel: Channel, channel_order_id: str, *, lines: bool = True
     ) -> Order | None:
-        c = t.orders.c
-        where = (c.channel == channel.value) & (c.channel_order_id == channel_order_id)
-        found = self._load(where, lines=lines, history=lines)
+        params = {"b_channel": channel.value, "b_channel_order_id": channel_order_id}
+        found = self._load(
+            None, lines=lines, history=lines, query=_HEADER_BY_CHANNEL, params=params
+        )
         return found[0] if found else None
 
     def add(self, order: Order) -> None:
         try:
-            self.conn.execute(sa.insert(t.orders).values(**order_row(order)))
+            self.conn.execute(_INSERTS["orders"], order_row(order))
         except IntegrityError as exc:
             if not is_unique_violation(exc):
                 raise
@@ -224,38 +280,28 @@ class SqlOrderRepository(OrderRepository):
             ) from exc
         for table, rows in static_rows(order):
             if rows:
-                self.conn.execute(sa.insert(table), rows)
+                self.conn.execute(_INSERTS[table.name], rows)
         self._append(order, already=0, refs=ref_rows(order))
 
     def save(self, order: Order) -> None:
-        c = t.orders.c
         row = order_row(order)
         del row["id"]
         row["version"] = order.version + 1
-        result = self.conn.execute(
-            sa.update(t.orders)
-            .where((c.id == order.id) & (c.version == order.version))
-            .values(**row)
-        )
+        row["b_id"], row["b_version"] = order.id, order.version
+        result = self.conn.execute(_SAVE_HEADER, row)
         if result.rowcount != 1:
             raise stale(order)
         order.version += 1
         known = self._stored.get(order.id)
         if known is None:
-            h = t.order_status_history.c
-            stored = self.conn.execute(
-                sa.select(sa.func.count())
-                .select_from(t.order_status_history)
-                .where(h.order_id == order.id)
-            ).scalar_one()
+            stored = self.conn.execute(_COUNT_HISTORY, {"b_order_id": order.id}).scalar_one()
         else:
             stored = known[0]
         refs = ref_rows(order)
         if known is not None and known[1] == refs:
             refs = []  # unchanged: leave the stored rows alone
         else:
-            where = t.external_refs.c.order_id == order.id
-            self.conn.execute(sa.delete(t.external_refs).where(where))
+            self.conn.execute(_DELETE_REFS, {"b_order_id": order.id})
         self._append(order, already=stored, refs=refs)
 
     def _append(self, order: Order, *, already: int, refs: list[dict]) -> None:
@@ -263,13 +309,13 @@ class SqlOrderRepository(OrderRepository):
         # events, and remembers what is now stored for a later save in this transaction.
         new_history = history_rows(order, start=already)
         if new_history:
-            self.conn.execute(sa.insert(t.order_status_history), new_history)
+            self.conn.execute(_INSERTS["order_status_history"], new_history)
         if refs:
-            self.conn.execute(sa.insert(t.external_refs), refs)
+            self.conn.execute(_INSERTS["external_refs"], refs)
         self._stored[order.id] = (len(order.history), ref_rows(order))
         events = [event_row(self.ids.next_id("order_event"), e) for e in order.events]
         if events:
-            self.conn.execute(sa.insert(t.order_outbox), events)
+            self.conn.execute(_INSERTS["order_outbox"], events)
         order.events.clear()
 
     def _where(self, q: OrderQuery):
@@ -347,32 +393,35 @@ class SqlOrderRepository(OrderRepository):
         ]
 
 
+_PUSH_SEEN = sa.select(t.channel_pushes.c.order_id).where(
+    (t.channel_pushes.c.channel == sa.bindparam("b_channel"))
+    & (t.channel_pushes.c.channel_order_id == sa.bindparam("b_channel_order_id"))
+    & (t.channel_pushes.c.push_type == sa.bindparam("b_push_type"))
+)
+_PUSH_RECORD = sa.insert(t.channel_pushes)
+
+
 class SqlPushLog(PushLog):
     def __init__(self, connection: Connection) -> None:
         self.conn = connection
 
     def seen(self, channel: str, channel_order_id: str, push_type: str) -> int | None:
-        p = t.channel_pushes.c
-        return self.conn.execute(
-            sa.select(p.order_id).where(
-                (p.channel == channel)
-                & (p.channel_order_id == channel_order_id)
-                & (p.push_type == push_type)
-            )
-        ).scalar()
+        key = {"b_channel": channel, "b_channel_order_id": channel_order_id}
+        return self.conn.execute(_PUSH_SEEN, {**key, "b_push_type": push_type}).scalar()
 
     def record(
         self, channel: str, channel_order_id: str, push_type: str, order_id: int, now: datetime
     ) -> None:
         try:
             self.conn.execute(
-                sa.insert(t.channel_pushes).values(
-                    channel=channel,
-                    channel_order_id=channel_order_id,
-                    push_type=push_type,
-                    order_id=order_id,
-                    received_at=now,
-                )
+                _PUSH_RECORD,
+                {
+                    "channel": channel,
+                    "channel_order_id": channel_order_id,
+                    "push_type": push_type,
+                    "order_id": order_id,
+                    "received_at": now,
+                },
             )
         except IntegrityError as exc:
             if not is_unique_violation(exc):

@@ -80,6 +80,28 @@ def _row(entity: Any) -> dict[str, Any]:
     return {f.name: getattr(entity, f.name) for f in fields(entity)}
 
 
+_STATEMENTS: dict[tuple, Any] = {}
+
+
+def _statement(table: sa.Table, what: str, column: str = "", for_update: bool = False) -> Any:
+    """The statement built once per (table, kind, column): SQLAlchemy then reuses the
+    expression and its cache key instead of rebuilding both on every call."""
+    key = (table.name, what, column, for_update)
+    found = _STATEMENTS.get(key)
+    if found is None:
+        c = table.c
+        if what == "select":
+            found = sa.select(table).where(c[column] == sa.bindparam("b_key")).order_by(c.id)
+            found = found.with_for_update() if for_update else found
+        elif what == "insert":
+            found = sa.insert(table)
+        else:
+            guard = (c.id == sa.bindparam("b_id")) & (c.version == sa.bindparam("b_version"))
+            found = sa.update(table).where(guard)
+        _STATEMENTS[key] = found
+    return found
+
+
 class _SqlBase:
     table: sa.Table
     key: str
@@ -88,15 +110,13 @@ class _SqlBase:
     def __init__(self, connection: Connection) -> None:
         self.conn = connection
 
-    def _select(self, where, *, for_update: bool = False) -> list[dict[str, Any]]:
-        query = sa.select(self.table).where(where).order_by(self.table.c.id)
-        if for_update:
-            query = query.with_for_update()
-        return [dict(r) for r in self.conn.execute(query).mappings()]
+    def _select(self, column: str, value: Any, *, for_update: bool = False) -> list[dict]:
+        query = _statement(self.table, "select", column, for_update)
+        return [dict(r) for r in self.conn.execute(query, {"b_key": value}).mappings()]
 
     def _insert(self, entity: Any) -> None:
         try:
-            self.conn.execute(sa.insert(self.table).values(**_row(entity)))
+            self.conn.execute(_statement(self.table, "insert"), _row(entity))
         except IntegrityError as exc:
             if not is_unique_violation(exc):
                 raise
@@ -106,13 +126,9 @@ class _SqlBase:
         row = _row(entity)
         del row["id"]
         row["version"] = entity.version + 1
-        c = self.table.c
+        row["b_id"], row["b_version"] = entity.id, entity.version
         try:
-            result = self.conn.execute(
-                sa.update(self.table)
-                .where((c.id == entity.id) & (c.version == entity.version))
-                .values(**row)
-            )
+            result = self.conn.execute(_statement(self.table, "update"), row)
         except IntegrityError as exc:
             if not is_unique_violation(exc):
                 raise
@@ -134,15 +150,15 @@ class SqlPaymentRepository(_SqlBase, PaymentRepository):
     table, key, kind = t.payments, "out_trade_no", "payment"
 
     def get(self, out_trade_no: str, *, for_update: bool = False) -> Payment | None:
-        rows = self._select(t.payments.c.out_trade_no == out_trade_no, for_update=for_update)
+        rows = self._select("out_trade_no", out_trade_no, for_update=for_update)
         return _payment(rows[0]) if rows else None
 
     def by_transaction(self, transaction_id: str) -> Payment | None:
-        rows = self._select(t.payments.c.transaction_id == transaction_id)
+        rows = self._select("transaction_id", transaction_id)
         return _payment(rows[0]) if rows else None
 
     def for_order(self, order_no: str, *, for_update: bool = False) -> list[Payment]:
-        rows = self._select(t.payments.c.order_no == order_no, for_update=for_update)
+        rows = self._select("order_no", order_no, for_update=for_update)
         return [_payment(r) for r in rows]
 
     def add(self, payment: Payment) -> None:
@@ -156,11 +172,11 @@ class SqlRefundRepository(_SqlBase, RefundRepository):
     table, key, kind = t.refunds, "refund_no", "refund"
 
     def get(self, refund_no: str, *, for_update: bool = False) -> Refund | None:
-        rows = self._select(t.refunds.c.refund_no == refund_no, for_update=for_update)
+        rows = self._select("refund_no", refund_no, for_update=for_update)
         return _refund(rows[0]) if rows else None
 
     def for_order(self, order_no: str) -> list[Refund]:
-        return [_refund(r) for r in self._select(t.refunds.c.order_no == order_no)]
+        return [_refund(r) for r in self._select("order_no", order_no)]
 
     def add(self, refund: Refund) -> None:
         self._insert(refund)
