@@ -10,7 +10,7 @@ from zhongtai.config import load_settings
 from zhongtai.db import create_engine
 from zhongtai.errors import DatabaseError
 from zhongtai.legacy import schema as ls
-from zhongtai.migrate import source
+from zhongtai.migrate import origin, source
 from zhongtai.migrate.backfill import backfill
 from zhongtai.migrate.capture import CaptureError, install_capture
 from zhongtai.migrate.changelog import change_log
@@ -196,3 +196,62 @@ def test_missing_capture_or_bad_urls_fail_before_anything_is_written(migrate_env
         assert sa.inspect(engine).has_table("zt_change_log")
     finally:
         engine.dispose()
+
+
+def _identities(env, member_id: int) -> set[tuple[str, str]]:
+    engine = create_engine(env.url("member"))
+    i = mt.member_identity.c
+    try:
+        with engine.connect() as conn:
+            query = sa.select(i.kind, i.value).where(i.member_id == member_id)
+            return {tuple(r) for r in conn.execute(query)}
+    finally:
+        engine.dispose()
+
+
+def test_a_phoneless_member_s_first_phone_on_an_order_becomes_its_phone_identity(migrate_env):
+    """Also when the order is an echo (placed on the platform, written back by reverse sync):
+    no mapping re-syncs it, but the people it changes still ripple to the member."""
+    settings = migrate_env.settings
+    install_capture(settings)
+    backfill(settings, chunk_size=100)
+    m, o = ls.t_member, ls.t_order
+    top = migrate_env.legacy(sa.select(sa.func.max(m.c.id)))[0][0]
+    here, echoed = top + 1, top + 2
+    migrate_env.legacy(
+        sa.insert(m),
+        [{"id": i, "mobile": None, "openid": f"o-zt-{i}", "nickname": "丙", "points": 0,
+          "balance": 0, "create_time": "2025-11-02 10:00:00"} for i in (here, echoed)],
+    )  # fmt: skip
+    syncer = ForwardSyncer(settings)
+    try:
+        run(syncer)
+        assert _identities(migrate_env, here) == {("WX_OPENID", f"o-zt-{here}")}
+        # A mini-program order of that member brings a phone nobody else has.
+        _copy_order(migrate_env, 3, "3251201ZZ000100003", member_id=here,
+                    recipient_phone="137 1234 5670", channel=3)  # fmt: skip
+        row = dict(migrate_env.legacy(sa.select(o).where(o.c.id == 3))[0]._mapping)
+        row.update(id=migrate_env.legacy(sa.select(sa.func.max(o.c.id)))[0][0] + 1,
+                   order_no="3251201ZZ000100004", channel_order_id=None, member_id=echoed,
+                   recipient_phone="13712345671", channel=3)  # fmt: skip
+        engine = create_engine(migrate_env.url("legacy"))
+        try:
+            with origin.transaction(engine, origin.REVERSE) as conn:
+                conn.execute(sa.insert(o).values(row))
+        finally:
+            engine.dispose()
+        report = run(syncer)
+        syncer.flush()
+    finally:
+        syncer.close()
+    assert report.rippled["members"] >= 2
+    assert _identities(migrate_env, here) == {
+        ("WX_OPENID", f"o-zt-{here}"),
+        ("PHONE", "+8613712345670"),
+    }
+    assert _identities(migrate_env, echoed) == {
+        ("WX_OPENID", f"o-zt-{echoed}"),
+        ("PHONE", "+8613712345671"),
+    }
+    diff = diff_centers(settings, ["members", "platform_customers"])
+    assert diff.clean, diff.summary()
