@@ -7,6 +7,7 @@ which merge exactly across proxy processes; p50/p99 are read back by interpolati
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -57,11 +58,7 @@ class SideFigures:
         self.requests += 1
         self.errors += int(error)
         self.seconds += seconds
-        for i, bound in enumerate(BUCKETS):
-            if seconds <= bound:
-                self.buckets[i] += 1
-                return
-        self.buckets[-1] += 1
+        self.buckets[bisect_left(BUCKETS, seconds)] += 1  # the first bound >= seconds, or +Inf
 
     @property
     def error_rate(self) -> float:

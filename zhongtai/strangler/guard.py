@@ -26,12 +26,27 @@ def proxy_reply(status: int, code: int, msg: str) -> http.Response:
     return http.Response.make(status, body, headers)
 
 
+_PREFIX = signing.PREFIX.encode()
+
+
+def has_control_headers(headers: http.Headers) -> bool:
+    """Does any header name start with ``X-Zhongtai-`` (any case)? Raw fields, no decoding."""
+    n = len(_PREFIX)
+    return any(name[:n].lower() == _PREFIX for name, _ in headers.fields)
+
+
 class Guard:
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
 
     def requestheaders(self, flow: http.HTTPFlow) -> None:
         req = flow.request
+        if not has_control_headers(req.headers):  # nearly every request: nothing to strip
+            flow.metadata[CONTROL] = {}
+            length = req.headers.get("content-length", "")
+            if length.isdigit() and int(length) > self.rt.settings.max_body_bytes:
+                flow.response = self._too_large(int(length))
+            return
         verdict = signing.verify(self.rt.operator_key, req.method, req.path, req.headers)
         for name in verdict.stripped:
             req.headers.pop(name, None)

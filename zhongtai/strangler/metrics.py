@@ -29,6 +29,15 @@ class Metrics:
         self.rt = rt
         self.others = others  # blocking: the other processes' snapshots
 
+    def answers(self, flow: http.HTTPFlow) -> bool:
+        """Is this a request for one of the proxy's own endpoints? (cheap, no await)"""
+        if flow.response is not None or flow.request.method != "GET":
+            return False
+        path = flow.request.path
+        return path.startswith(HEALTH_PATH) or bool(
+            self.rt.settings.metrics_path and path.startswith(self.rt.settings.metrics_path)
+        )
+
     async def request(self, flow: http.HTTPFlow) -> None:
         if flow.response is not None or flow.request.method != "GET":
             return

@@ -1,7 +1,8 @@
 """The embedded proxy: a lean mitmproxy ``Master`` in reverse mode, one or several processes.
 
 Only the addons a reverse proxy needs are loaded (the full ``DumpMaster`` chain dispatches
-every event to ~35 addons and costs about twice the CPU per request); ``connection_strategy``
+every event to ~35 addons and costs about twice the CPU per request), and the strangler's own
+components sit behind one addon (:mod:`zhongtai.strangler.pipeline`); ``connection_strategy``
 is ``lazy`` so that no connection to legacy is opened before the router picked the side. The
 proxyserver addon registers ``connection_strategy`` and ``body_size_limit``, so they are set
 with ``options.update`` after the addons are added, never in ``Options(...)``.
@@ -31,10 +32,12 @@ from zhongtai.serving import port_is_free
 from zhongtai.strangler.control import Control
 from zhongtai.strangler.guard import Guard
 from zhongtai.strangler.metrics import Metrics
+from zhongtai.strangler.pipeline import Strangler
 from zhongtai.strangler.records import Records
 from zhongtai.strangler.router import Router
 from zhongtai.strangler.runtime import Runtime, Upstream
 from zhongtai.strangler.shadow import Shadow
+from zhongtai.strangler.shadow_worker import ShadowLink
 from zhongtai.strangler.state import StateStore
 from zhongtai.strangler.storekeys_db import StoreKeyDB
 from zhongtai.strangler.storekeys_sync import StoreKeySync, load_store_keys
@@ -51,16 +54,23 @@ class ReusePortLoop(asyncio.SelectorEventLoop):
 
 
 def build_addons(
-    rt: Runtime, store: StateStore, records: Records, keys_db: StoreKeyDB, last_learned: int = 0
+    rt: Runtime,
+    store: StateStore,
+    records: Records,
+    keys_db: StoreKeyDB,
+    last_learned: int = 0,
+    shadow_link: ShadowLink | None = None,
 ) -> list:
-    """The strangler's addons in the order they must see each request."""
+    """The strangler's one addon: its components in the order they must see each request."""
     return [
-        Guard(rt),  # strip unsigned control headers, 413
-        Metrics(rt, lambda: records.snapshots(exclude=rt.instance)),  # own endpoints, counting
-        Router(rt),  # route, side, fallback, 410, served-by
-        Shadow(rt),  # dry-run copies, comparison, A/A
-        Control(rt, store, records),  # hot reload, flushing, gates
-        StoreKeySync(rt, keys_db, last_learned),  # store key directory reload, learned orders
+        Strangler(
+            Guard(rt),  # strip unsigned control headers, 413
+            Metrics(rt, lambda: records.snapshots(exclude=rt.instance)),  # own endpoints
+            Router(rt),  # route, side, fallback, 410, served-by
+            Shadow(rt, shadow_link),  # dry-run copies to the shadow process
+            Control(rt, store, records),  # hot reload, flushing, gates
+            StoreKeySync(rt, keys_db, last_learned),  # store key directory, learned orders
+        )
     ]
 
 
@@ -80,6 +90,7 @@ async def serve(settings: Settings, host: str, port: int) -> None:
         store_keys=store_keys,
     )
     await rt.start()
+    link = await asyncio.to_thread(ShadowLink(settings, rt.instance).start)
     opts = options.Options(mode=[f"reverse:{rt.legacy.url}@{host}:{port}"])
     m = master.Master(opts)
     tls = [tlsconfig.TlsConfig()] if "https" in (rt.legacy.scheme, rt.platform.scheme) else []
@@ -89,7 +100,7 @@ async def serve(settings: Settings, host: str, port: int) -> None:
         next_layer.NextLayer(),
         *tls,  # only for https upstreams: it writes a CA into ~/.mitmproxy on first use
         errorcheck.ErrorCheck(),
-        *build_addons(rt, store, records, keys_db, last_learned),
+        *build_addons(rt, store, records, keys_db, last_learned, link),
     )
     # Addon options exist only once proxyserver is loaded (KeyError in Options(...) before).
     m.options.update(

@@ -32,18 +32,34 @@ logger = logging.getLogger(__name__)
 DECISION = "zhongtai.decision"
 
 
+def header_dict(headers: http.Headers) -> dict[str, str]:
+    """Request headers as a plain dict, read from the raw fields (repeated names joined)."""
+    out: dict[str, str] = {}
+    for raw_name, raw_value in headers.fields:
+        name = raw_name.decode("utf-8", "surrogateescape")
+        value = raw_value.decode("utf-8", "surrogateescape")
+        out[name] = f"{out[name]}, {value}" if name in out else value
+    return out
+
+
 def copy_request(flow: http.HTTPFlow) -> Copy:
     req = flow.request
-    body = req.get_content(strict=False) or b""
-    return Copy(
-        req.method, req.path, dict(req.headers.items()), body, req.headers.get("content-type", "")
-    )
+    if "content-encoding" in req.headers:
+        body = req.get_content(strict=False) or b""  # decoded; the copy drops the encoding
+    else:
+        body = req.raw_content or b""
+    headers = header_dict(req.headers)
+    ctype = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
+    return Copy(req.method, req.path, headers, body, ctype)
 
 
 def point_at(flow: http.HTTPFlow, upstream: Upstream) -> None:
-    flow.request.scheme = upstream.scheme
-    flow.request.host = upstream.host  # also rewrites the Host header
-    flow.request.port = upstream.port
+    req = flow.request
+    if req.port == upstream.port and req.host == upstream.host and req.scheme == upstream.scheme:
+        return  # already there (reverse mode points every request at legacy)
+    req.scheme = upstream.scheme
+    req.host = upstream.host  # also rewrites the Host header
+    req.port = upstream.port
 
 
 class Router:
@@ -94,7 +110,7 @@ class Router:
         view = RequestView(
             dec.params,
             dict(req.query.items()),
-            dict(req.headers.items()),
+            header_dict(req.headers),
             req.get_content(strict=False) or b"",
             req.headers.get("content-type", ""),
         )

@@ -1,15 +1,25 @@
-"""Addon: send the platform a dry-run copy of legacy-served requests and compare the answers.
+"""Addon part: send the platform a dry-run copy of legacy-served requests and compare answers.
 
-Shadows are fire-and-forget tasks on the proxy's loop (references kept, or the loop may drop
-them), bounded by ``proxy.shadow_concurrency``: when the pool is full the copy is dropped and
-counted, never queued behind client traffic. Reads are copied after legacy answered; writes
-leave alongside the primary (see :mod:`zhongtai.strangler.decision`). A sampled share of reads
-is also sent to legacy a second time (A/A) to learn which fields differ on their own.
+The copies leave the proxy's event loop altogether: each proxy process starts one **shadow
+process** (:mod:`zhongtai.strangler.shadow_worker`, at a lower CPU priority) and hands it each
+copy through a bounded queue — a put that never waits. The shadow process sends the copy,
+compares the pair, counts and records it (its figures are summed with the proxy's like any
+other process's), so the client's answer never waits for a copy's set-up, its upstream round
+trip or its comparison, and the proxy's loop does not spend CPU on them. When the queue is
+full the copy is dropped and counted, never queued behind client traffic; without a shadow
+process (it died, or none was started) copies run as tasks on the proxy's own loop, bounded by
+``proxy.shadow_concurrency`` the same way.
+
+Reads are copied after legacy answered; writes leave alongside the primary (see
+:mod:`zhongtai.strangler.decision`): the copy goes to the shadow process in the request hook
+and the primary's answer follows it once legacy answered. A sampled share of reads is also sent
+to legacy a second time (A/A) to learn which fields differ on their own.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import time
 
@@ -19,7 +29,8 @@ from zhongtai.strangler.comparison import Difference, Reply, compare_replies
 from zhongtai.strangler.decision import AFTER, ALONGSIDE, Decision
 from zhongtai.strangler.masking import mask_body
 from zhongtai.strangler.noise import signal_fields
-from zhongtai.strangler.router import DECISION, copy_request
+from zhongtai.strangler.router import DECISION, copy_request, header_dict
+from zhongtai.strangler.routes import Route
 from zhongtai.strangler.runtime import Copy, Runtime, Upstream
 from zhongtai.strangler.state import utcnow
 
@@ -30,41 +41,102 @@ PRIMARY_WAIT = 60.0  # seconds a write's shadow waits for legacy's answer before
 def primary_reply(flow: http.HTTPFlow) -> tuple[Reply, float]:
     resp = flow.response
     elapsed = (resp.timestamp_end or time.time()) - (flow.request.timestamp_end or time.time())
-    headers = dict(resp.headers.items())
-    return Reply(resp.status_code, headers, resp.get_content(strict=False) or b""), elapsed * 1000
+    if "content-encoding" in resp.headers:
+        body = resp.get_content(strict=False) or b""
+    else:
+        body = resp.raw_content or b""
+    return Reply(resp.status_code, header_dict(resp.headers), body), elapsed * 1000
 
 
 class Shadow:
-    def __init__(self, rt: Runtime) -> None:
+    """The mitmproxy side: decide what to copy, hand it to the shadow process (or run it)."""
+
+    def __init__(self, rt: Runtime, link=None) -> None:
         self.rt = rt
-        self.tasks: set[asyncio.Task] = set()
+        self.link = link  # shadow_worker.ShadowLink, or None: copies run on this loop
+        self.runner = ShadowRunner(rt)
+        self.tokens = itertools.count(1)
+        self._warned = False
+
+    def _linked(self) -> bool:
+        if self.link is None:
+            return False
+        if self.link.alive():
+            return True
+        if not self._warned:
+            self._warned = True
+            logger.error("the shadow process is gone; copies now run in the proxy process")
+        return False
 
     def request(self, flow: http.HTTPFlow) -> None:
         dec: Decision | None = flow.metadata.get(DECISION)
         if dec is None or dec.shadow != ALONGSIDE or flow.response is not None:
             return
+        req = copy_request(flow)
+        if self._linked():
+            token = next(self.tokens)
+            if self.link.offer(("alongside", token, dec.route, dec.key, req)):
+                dec.primary = token
+            else:
+                self.rt.figures(dec.route).dropped += 1
+            return
         dec.primary = asyncio.get_running_loop().create_future()
-        self._launch(dec, "shadow", self.rt.platform, copy_request(flow), dec.primary)
+        self.runner.launch(dec.route, dec.key, "shadow", self.rt.platform, req, dec.primary)
 
     def response(self, flow: http.HTTPFlow) -> None:
         dec: Decision | None = flow.metadata.get(DECISION)
         if dec is None or dec.shadow is None:
             return
-        primary = primary_reply(flow)
         if dec.shadow == ALONGSIDE:
-            if dec.primary is not None and not dec.primary.done():
-                dec.primary.set_result(primary)
-            return
-        if dec.shadow == AFTER:
-            req = copy_request(flow)
-            self._launch(dec, "shadow", self.rt.platform, req, primary)
+            self._primary(dec, primary_reply(flow))
+        elif dec.shadow == AFTER:
+            req, primary = copy_request(flow), primary_reply(flow)
+            if self._linked():
+                if not self.link.offer(("after", dec.route, dec.key, dec.aa, req, primary)):
+                    self.rt.figures(dec.route).dropped += 1 + dec.aa
+                return
+            self.runner.launch(dec.route, dec.key, "shadow", self.rt.platform, req, primary)
             if dec.aa:
-                self._launch(dec, "aa", self.rt.legacy, req, primary)
+                self.runner.launch(dec.route, dec.key, "aa", self.rt.legacy, req, primary)
 
     def error(self, flow: http.HTTPFlow) -> None:
         dec: Decision | None = flow.metadata.get(DECISION)
-        if dec is not None and dec.primary is not None and not dec.primary.done():
-            dec.primary.set_result(None)  # legacy failed: nothing to compare against
+        if dec is not None and dec.primary is not None:
+            self._primary(dec, None)  # legacy failed: nothing to compare against
+
+    def _primary(self, dec: Decision, primary) -> None:
+        if isinstance(dec.primary, asyncio.Future):
+            if not dec.primary.done():
+                dec.primary.set_result(primary)
+        elif dec.primary is not None and self.link is not None:
+            self.link.offer(("primary", dec.primary, primary))  # if full: the copy times out
+        dec.primary = None
+
+    async def done(self) -> None:
+        await self.runner.done()
+        if self.link is not None:
+            await asyncio.to_thread(self.link.stop)
+
+
+class ShadowRunner:
+    """Copies as bounded tasks on the running loop: send, compare, count, keep the record.
+
+    The shadow process runs one of these; the proxy process too, for when it has none."""
+
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+        self.tasks: set[asyncio.Task] = set()
+
+    def launch(
+        self, route: Route, key: str | None, kind: str, upstream: Upstream, req: Copy, primary
+    ) -> None:
+        if len(self.tasks) >= self.rt.settings.shadow_concurrency:
+            self.rt.figures(route).dropped += 1
+            return
+        coro = self._run(route, key, kind, upstream, req, primary)
+        task = asyncio.get_running_loop().create_task(coro)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
 
     async def done(self) -> None:
         for task in list(self.tasks):
@@ -72,17 +144,9 @@ class Shadow:
         if self.tasks:
             await asyncio.gather(*self.tasks, return_exceptions=True)
 
-    def _launch(self, dec: Decision, kind: str, upstream: Upstream, req: Copy, primary) -> None:
-        if len(self.tasks) >= self.rt.settings.shadow_concurrency:
-            self.rt.figures(dec.route).dropped += 1
-            return
-        task = asyncio.get_running_loop().create_task(self._run(dec, kind, upstream, req, primary))
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
-
-    async def _run(self, dec: Decision, kind: str, upstream: Upstream, req: Copy, primary) -> None:
-        # Yield first: mitmproxy runs tasks eagerly on Python 3.12, and the client's answer
-        # (or the primary's forwarding) must not wait for the copy's set-up.
+    async def _run(self, route, key, kind: str, upstream: Upstream, req: Copy, primary) -> None:
+        # Yield first: tasks may run eagerly (mitmproxy on Python 3.12), and whatever launched
+        # the copy must not wait for its set-up.
         await asyncio.sleep(0)
         started = time.perf_counter()
         try:
@@ -91,10 +155,9 @@ class Shadow:
             logger.debug("%s copy of %s %s failed: %s", kind, req.method, req.path, exc)
             other = None
         other_ms = (time.perf_counter() - started) * 1000
-        fig = self.rt.figures(dec.route)
         if kind == "shadow":
             failed = other is None or other.status >= 500
-            fig.sides["platform"].observe(other_ms / 1000, error=failed)
+            self.rt.figures(route).sides["platform"].observe(other_ms / 1000, error=failed)
         if isinstance(primary, asyncio.Future):
             try:
                 primary = await asyncio.wait_for(primary, PRIMARY_WAIT)
@@ -103,9 +166,9 @@ class Shadow:
         if primary is None:
             return
         first, first_ms = primary
-        diffs = compare_replies(first, other, dec.route.compare) if other else []
+        diffs = compare_replies(first, other, route.compare) if other else []
         paths = sorted({d.path for d in diffs})
-        fig = self.rt.figures(dec.route)  # the route may have been reloaded meanwhile
+        fig = self.rt.figures(route)
         mismatched = False
         if other is not None and kind == "aa":
             fig.aa_samples += 1
@@ -119,10 +182,14 @@ class Shadow:
             mismatched = bool(signal)
             fig.mismatched += mismatched
         self.rt.pending.append(
-            self._record(dec, kind, req, first, first_ms, other, other_ms, diffs, paths, mismatched)
+            self._record(
+                route, key, kind, req, first, first_ms, other, other_ms, diffs, paths, mismatched
+            )
         )
 
-    def _record(self, dec, kind, req, first, first_ms, other, other_ms, diffs, paths, mismatched):
+    def _record(
+        self, route, key, kind, req, first, first_ms, other, other_ms, diffs, paths, mismatched
+    ):
         example = None
         if diffs or other is None:
             example = {
@@ -137,11 +204,11 @@ class Shadow:
             }
         return {
             "at": utcnow(),
-            "route": dec.route.name,
+            "route": route.name,
             "kind": kind,
             "method": req.method,
             "path": req.path[:512],
-            "sticky_key": dec.key[:128] if dec.key else None,
+            "sticky_key": key[:128] if key else None,
             "legacy_status": first.status,
             "other_status": other.status if other else None,
             "legacy_ms": round(first_ms, 3),

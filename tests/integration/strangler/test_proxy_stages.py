@@ -84,6 +84,8 @@ def test_shadow_stage_answers_from_legacy_and_records_the_comparison(stack, stor
     # The platform answered every copy, as legacy did, with the same stores.
     assert all(r["legacy_status"] == r["other_status"] == 200 for r in records)
     assert all(not r["mismatched"] and r["fields"] == [] for r in records)
+    # Sent, compared and recorded by the proxy's shadow process, off its event loop.
+    assert all(r["instance"].endswith("/shadow") for r in records)
     assert stack.sent_to_platform("mp.stores") >= 4
     # The shipped mp.stores route samples A/A here (aa_rate = 1.0 in the test table).
     aa = wait_for(lambda: stack.records.shadow_records(route="mp.stores", kind="aa"), "A/A records")
