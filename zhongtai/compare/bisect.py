@@ -19,6 +19,7 @@ from zhongtai.compare.rowhash import checksum
 from zhongtai.compare.segments import Checksum, KeyRange, Segment, plan_ranges
 from zhongtai.compare.units import Unit
 from zhongtai.migrate.sqlforms import SqlForm
+from zhongtai.platform.ids import PLATFORM_ID_BASE
 
 if TYPE_CHECKING:
     from zhongtai.compare.run import DataRun
@@ -33,14 +34,20 @@ def compare_sql_unit(run: DataRun, unit: Unit, form: SqlForm) -> None:
     legacy = run.side(unit.contributors[0].mapping)
     res.legacy_hash, res.platform_hash = "sql+python", "sql" if plat.in_db else "python"
     res.why_python = plat.why_python
-    bounds = [legacy.bounds(), plat.bounds()]
+    # Platform-born rows not in legacy yet have ids from PLATFORM_ID_BASE up: planning equal
+    # key widths up to there would put every legacy row in the first segment, so they get an
+    # open tail segment of their own.
+    bounds = [legacy.bounds(), plat.bounds(below=PLATFORM_ID_BASE)]
     lows = [b[0] for b in bounds if b[0] is not None]
     highs = [b[1] for b in bounds if b[1] is not None]
-    queue: list[Segment] = []
+    ranges: list[KeyRange] = []
     if lows:
         rows = max(b[2] for b in bounds)
         ranges = plan_ranges(min(lows), max(highs), rows, run.options.segment_rows)
-        queue = [Segment(unit.name, r) for r in ranges]
+    top = max(highs) if highs else None
+    if plat.any_above(top):
+        ranges.append(KeyRange(top, None))
+    queue = [Segment(unit.name, r) for r in ranges]
     while queue:
         seg = queue.pop(0)
         lfut = run.pool.submit(form_checksum, run, legacy, unit, form, seg.range)

@@ -68,19 +68,28 @@ class PlatformSide:
         plain = range_filter(self.table.c[self.unit.segment_column], rng)
         return self.rekey.segment_where(rng, plain) if self.rekey.active else plain
 
-    def bounds(self) -> tuple[int | None, int | None, int]:
-        """(min, max, count) of the segment column, in legacy ids."""
+    def bounds(self, below: int | None = None) -> tuple[int | None, int | None, int]:
+        """(min, max, count) of the segment column in legacy ids (owners under ``below``)."""
         col = self.table.c[self.unit.segment_column]
         query = sa.select(sa.func.min(col), sa.func.max(col), sa.func.count())
         moved = self.rekey.owner_moved()
         if moved:
             query = query.where(col.not_in(sorted(moved)))
+        if below is not None:
+            query = query.where(col < below)
         with self.engine.connect() as conn:
             lo, hi, n = conn.execute(query).one()
         keys = [k for k in (lo, hi, *moved.values()) if k is not None]
         if not keys:
             return None, None, 0
         return min(keys), max(keys), int(n or 0) + len(moved)
+
+    def any_above(self, key: int | None) -> bool:
+        """Whether a row's owner (in legacy ids) is above ``key`` (any row, for None)."""
+        rng = KeyRange(key, None)
+        query = sa.select(sa.literal(1)).where(self._segment_where(rng)).limit(1)
+        with self.engine.connect() as conn:
+            return conn.execute(query.select_from(self.table)).first() is not None
 
     def _text(self, rng: KeyRange | None, columns=None):
         """The canonical row text of ``columns`` (the compared ones), in legacy ids."""

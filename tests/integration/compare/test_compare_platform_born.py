@@ -118,12 +118,19 @@ def test_a_reverse_synced_platform_row_is_paired_with_its_legacy_twin(pair):
     assert pay["id"] >= PLATFORM_ID_BASE > pay["legacy_id"]
     pair.run("payment", sa.update(pt.payments).where(p.id == pay["id"]).values(amount=3500))
     pair.run("order", sa.update(ot.orders).where(o.id == platform_id).values(remark="changed"))
+    # ... and a platform-born payment reverse sync has not carried yet is extra, under its id.
+    row = one(pair.run("payment", sa.select(pt.payments).where(p.id == pay["id"])))
+    unsynced = pay["id"] + 1
+    pair.run("payment", sa.insert(pt.payments).values({**row, "id": unsynced, "legacy_id": None,
+             "out_trade_no": "Q" + order_no}))  # fmt: skip
     parity = compare_data(pair.settings, ["orders", "payments"], options=OPTIONS)
     found = {f for f in _found(parity) if f[0] not in ROUND_TRIP_GAPS}
     assert found == {
         ("payment.payments", "differs", (pay["legacy_id"],)),
+        ("payment.payments", "extra", (unsynced,)),
         ("order.orders", "differs", (legacy_id,)),
     }
     for name, column in (("payment.payments", "amount"), ("order.orders", "remark")):
-        (diff,) = next(u for u in parity.units if u.name == name).sample
+        sample = next(u for u in parity.units if u.name == name).sample
+        (diff,) = [d for d in sample if d.kind == "differs"]
         assert {c.column for c in diff.columns if not c.tolerated} == {column}
