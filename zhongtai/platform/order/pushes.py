@@ -1,7 +1,8 @@
 """Channel pushes seen from the application layer: look one up, acknowledge one that changes
 nothing (the order already stands where the push would take it), so that its repeat is
-recognised as a duplicate later. Commands that do change an order carry their push key
-themselves (see :mod:`.service`).
+recognised as a duplicate later; the order still notes it as the channel's last push
+(``channel_ext.channel_status``), as the legacy did. Commands that do change an order carry
+their push key themselves (see :mod:`.service`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from zhongtai.platform.order.service import (
     PushKey,
     check_store,
     load_order,
+    note_push,
     push_tuple,
     retry_on_race,
 )
@@ -40,7 +42,7 @@ def record_push(
 
     def attempt() -> Outcome:
         with uow:
-            order = load_order(uow, order_no)
+            order = load_order(uow, order_no, for_update=True)
             check_store(order, expected_store_id)
             if not push.matches(order):
                 raise InvalidInput(
@@ -49,6 +51,9 @@ def record_push(
                 )
             if uow.pushes.seen(*push_tuple(push)) is not None:
                 return Outcome(order, duplicate=True)
+            if order.channel_ext.get("channel_status") != push.push_type:
+                note_push(order, push)
+                uow.orders.save(order)
             uow.pushes.record(*push_tuple(push), order.id, uow.now())
             uow.commit()
             return Outcome(order)

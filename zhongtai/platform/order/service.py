@@ -185,6 +185,13 @@ def _take_free_number(uow: OrderUnitOfWork, draft: OrderDraft, numbering: Number
             return numbered
 
 
+def note_push(order: Order, push: PushKey) -> None:
+    """Keep the channel's last applied push type in ``channel_ext.channel_status``, where the
+    legacy kept it (``t_order.channel_status``) and the migration puts it."""
+    if order.channel_ext.get("channel_status") != push.push_type:
+        order.channel_ext = {**order.channel_ext, "channel_status": push.push_type}
+
+
 def push_tuple(push: PushKey) -> tuple[str, str, str]:
     return push.channel.value, push.channel_order_id, push.push_type
 
@@ -224,6 +231,8 @@ def _command(
                 )
             now = uow.now()
             apply(order, now)
+            if push is not None:
+                note_push(order, push)
             uow.orders.save(order)
             if push is not None:
                 uow.pushes.record(*push_tuple(push), order.id, now)

@@ -56,9 +56,24 @@ def test_find_push_and_acknowledge_only(uow):
     order, seen = pushes.find_push(uow, key)
     assert order.channel_order_id == "E1" and not seen
     acked = pushes.record_push(uow, order.order_no, key)
-    assert not acked.duplicate and acked.order.version == 0  # the order itself is unchanged
+    assert not acked.duplicate and acked.order.main_status is M.PAID  # no move
+    # ...but the order notes the channel's last push, as legacy's t_order.channel_status did.
+    assert acked.order.channel_ext["channel_status"] == "12" and acked.order.version == 1
     assert pushes.find_push(uow, key)[1] is True
-    assert pushes.record_push(uow, order.order_no, key).duplicate
+    repeat = pushes.record_push(uow, order.order_no, key)
+    assert repeat.duplicate and repeat.order.version == 1
+
+
+def test_a_command_carrying_a_push_notes_it_as_the_channel_status(uow):
+    created = service.create_order(uow, channel_draft("E1", channel_ext={"channel_status": "10"}))
+    no = created.order.order_no
+    moved = service.change_status(
+        uow, no, M.ACCEPTED, source="ELEME_PUSH", push=PushKey(Channel.ELEME, "E1", "12")
+    )
+    assert moved.order.channel_ext == {"channel_status": "12"}
+    plain = service.change_status(uow, no, M.PREPARING, source="POS")  # no push: kept
+    assert plain.order.channel_ext == {"channel_status": "12"}
+    assert service.get_order(uow, no).channel_ext == {"channel_status": "12"}
 
 
 def test_pickup_code_is_set_with_the_status_change(uow):
