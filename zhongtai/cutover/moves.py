@@ -6,10 +6,12 @@ sync switches first (capture installed where a direction goes on), then the rout
 then the audit record with the verdicts and the changes. A route change that fails halfway
 puts the routes already moved back, so the plan and the routes never disagree silently.
 
-``rollback`` never waits for a gate. It first lets reverse sync drain (bounded), because the
-stores leaving the platform must have their last platform writes carried back to legacy
-before they go out of its scope, then moves the routes back and records the move. Sync stays
-on: turning it off could strand what the platform took while it served.
+``rollback`` never waits for a gate. It first lets reverse sync drain (bounded), so that the
+stores leaving the platform find their last platform writes in legacy as soon as legacy serves
+them again (reverse sync carries every write the platform accepted whatever the routes say
+when it applies; draining first keeps conflicting writes on both sides rare), then moves the
+routes back and records the move. Sync stays on: turning it off could strand what the
+platform took while it served.
 """
 
 from __future__ import annotations
