@@ -35,6 +35,7 @@ import argparse  # noqa: E402
 import asyncio  # noqa: E402
 import os  # noqa: E402
 import random  # noqa: E402
+import shutil  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 from datetime import date, datetime, timedelta  # noqa: E402
@@ -250,9 +251,15 @@ def main(argv: list[str] | None = None) -> int:
             for name in sides
         }
         # Sides alternate within each round, so load from other work on a shared machine
-        # falls on every side alike; each ratio compares sides of the same round.
-        for _ in range(max(args.rounds, 1)):
-            rounds.append({name: run_side(name, workspaces[name], args) for name in sides})
+        # falls on every side alike; each ratio compares sides of the same round. Every round
+        # starts from a copy of the freshly prepared workspace (same data every time).
+        for number in range(1, max(args.rounds, 1) + 1):
+            figures = {}
+            for name in sides:
+                copy = Path(tmp) / f"round{number}" / name
+                shutil.copytree(workspaces[name].workspace, copy)
+                figures[name] = run_side(name, load_settings(copy, env={}, cwd=copy), args)
+            rounds.append(figures)
     report(rounds, args)
     return 0
 

@@ -55,10 +55,14 @@ class SqlIdAllocator(IdAllocator):
         column = self.id_columns.get(kind)
         if column is None:
             raise KeyError(f"no id column registered for {kind!r}")
-        read, write, insert = _counter_statements(self.counter)
+        read, write, insert = _counter_statements(self.counter, column)
         key = {"b_name": kind}
+        # The counter row (locked) and the highest stored id, in one statement.
         row = self.connection.execute(read, key).first()
-        highest = self.connection.execute(_max_statement(column)).scalar()
+        if row is None:
+            highest = self.connection.execute(_max_statement(column)).scalar()
+        else:
+            highest = row.highest
         new_id = max(row.next_id if row else PLATFORM_ID_BASE, (highest or 0) + 1)
         if row is None:
             self.connection.execute(insert, {"name": kind, "next_id": new_id + 1})
@@ -69,17 +73,20 @@ class SqlIdAllocator(IdAllocator):
 
 # Built once per counter table / id column: SQLAlchemy then reuses the expression and its
 # cache key instead of rebuilding both on every allocation.
-_COUNTER_STATEMENTS: dict[sa.Table, tuple] = {}
-_MAX_STATEMENTS: dict[sa.Column, sa.Select] = {}
+# Keyed by object identity: tables and columns are module-level and live as long as the process
+# (and a Column's ``==`` builds an expression, so it must never be compared as a key).
+_COUNTER_STATEMENTS: dict[tuple[int, int], tuple] = {}
+_MAX_STATEMENTS: dict[int, sa.Select] = {}
 
 
-def _counter_statements(counter: sa.Table) -> tuple:
-    found = _COUNTER_STATEMENTS.get(counter)
+def _counter_statements(counter: sa.Table, column: sa.Column) -> tuple:
+    found = _COUNTER_STATEMENTS.get((id(counter), id(column)))
     if found is None:
         c = counter.c
         by_name = c.name == sa.bindparam("b_name")
-        found = _COUNTER_STATEMENTS[counter] = (
-            sa.select(c.next_id).where(by_name).with_for_update(),
+        highest = _max_statement(column).scalar_subquery().label("highest")
+        found = _COUNTER_STATEMENTS[id(counter), id(column)] = (
+            sa.select(c.next_id, highest).where(by_name).with_for_update(),
             sa.update(counter).where(by_name),
             sa.insert(counter),
         )
@@ -87,9 +94,9 @@ def _counter_statements(counter: sa.Table) -> tuple:
 
 
 def _max_statement(column: sa.Column) -> sa.Select:
-    found = _MAX_STATEMENTS.get(column)
+    found = _MAX_STATEMENTS.get(id(column))
     if found is None:
-        found = _MAX_STATEMENTS[column] = sa.select(sa.func.max(column))
+        found = _MAX_STATEMENTS[id(column)] = sa.select(sa.func.max(column))
     return found
 
 

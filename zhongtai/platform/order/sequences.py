@@ -27,24 +27,43 @@ from zhongtai.platform.order.tables import day_sequences as ds
 _ON_CONFLICT = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
-def next_day_value(conn: Connection, store_id: int, business_day: date) -> int:
-    """Take the next number of ``store_id`` on ``business_day``; the first one is 1."""
-    key = {"store_id": store_id, "business_day": business_day}
-    dialect = conn.dialect.name
+_KEY = {"store_id": sa.bindparam("b_store_id"), "business_day": sa.bindparam("b_business_day")}
+_STATEMENTS: dict[str, tuple] = {}  # dialect → its statements, built once
+
+
+def _statements(dialect: str) -> tuple:
+    found = _STATEMENTS.get(dialect)
+    if found is not None:
+        return found
     if dialect in _ON_CONFLICT:
-        stmt = (
+        found = (
             _ON_CONFLICT[dialect](ds)
-            .values(**key, last_value=1)
+            .values(**_KEY, last_value=1)
             .on_conflict_do_update(
                 index_elements=[ds.c.store_id, ds.c.business_day],
                 set_={"last_value": ds.c.last_value + 1},
             )
-            .returning(ds.c.last_value)
+            .returning(ds.c.last_value),
         )
-        return int(conn.execute(stmt).scalar_one())
-    if dialect in ("mysql", "mariadb"):
-        stmt = mysql.insert(ds).values(**key, last_value=1)
-        conn.execute(stmt.on_duplicate_key_update(last_value=ds.c.last_value + 1))
-        where = (ds.c.store_id == store_id) & (ds.c.business_day == business_day)
-        return int(conn.execute(sa.select(ds.c.last_value).where(where)).scalar_one())
-    raise NotImplementedError(f"no day-sequence counter for the {dialect} engine")
+    elif dialect in ("mysql", "mariadb"):
+        stmt = mysql.insert(ds).values(**_KEY, last_value=1)
+        where = (ds.c.store_id == _KEY["store_id"]) & (ds.c.business_day == _KEY["business_day"])
+        found = (
+            stmt.on_duplicate_key_update(last_value=ds.c.last_value + 1),
+            sa.select(ds.c.last_value).where(where),
+        )
+    else:
+        raise NotImplementedError(f"no day-sequence counter for the {dialect} engine")
+    _STATEMENTS[dialect] = found
+    return found
+
+
+def next_day_value(conn: Connection, store_id: int, business_day: date) -> int:
+    """Take the next number of ``store_id`` on ``business_day``; the first one is 1."""
+    key = {"b_store_id": store_id, "b_business_day": business_day}
+    statements = _statements(conn.dialect.name)
+    if len(statements) == 1:
+        return int(conn.execute(statements[0], key).scalar_one())
+    bump, read = statements
+    conn.execute(bump, key)
+    return int(conn.execute(read, key).scalar_one())
