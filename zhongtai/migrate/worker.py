@@ -25,6 +25,7 @@ import threading
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -124,6 +125,10 @@ class Engines:
             engine.dispose()
 
 
+# Chunks between two explicit collections while a partition runs with the collector paused.
+COLLECT_EVERY = 64
+
+
 @contextmanager
 def gc_paused() -> Iterator[None]:
     """No cyclic garbage collection inside the block (restored on the way out).
@@ -197,6 +202,12 @@ def run_partition(
     ``submit(task)`` returns a future of a :class:`Chunk` (a pool's ``submit``); by default
     chunks are produced here. Up to ``ahead`` chunks are in flight; results are written in
     key order whatever order the producers finish in.
+
+    Writes run on one writer thread, one chunk at a time, while this thread produces (or
+    collects) the next chunk: the target database's side of a write (PostgreSQL's COPY and
+    commit, SQLite's page writes) and the waits for it release the GIL, so they overlap the
+    next chunk's reading and transforming. A chunk is handed to the writer only after the
+    previous chunk's rows and checkpoint committed, so the order is the same as before.
     """
     if submit is None:
         submit, ahead = (lambda task: _Done(produce(task, engines, mapping))), 1
@@ -206,9 +217,14 @@ def run_partition(
     part = job.part
     result = PartResult(part.part)
     pending: deque = deque()
+    writing: tuple[Future, int] | None = None  # the chunk being written, and its rows read
     after, exhausted = part.last_key, False
+    handed = 0
+    writer_thread = ThreadPoolExecutor(1, thread_name_prefix="backfill-writer")
     try:
-        with legacy.connect() as keys:
+        # GC stays off for the whole partition (not per chunk): the writer thread and this
+        # one would otherwise switch it on under each other's feet.
+        with gc_paused(), legacy.connect() as keys:
             while pending or not exhausted:
                 while not exhausted and len(pending) < ahead:
                     end = source.chunk_end(
@@ -225,15 +241,30 @@ def run_partition(
                 chunk: Chunk = pending.popleft().result()
                 if not chunk.rows_read:
                     continue
-                try:
-                    part = _commit(chunk, job, part, mapping, target, state, result)
-                except Fenced as exc:
-                    result.stopped = str(exc)
-                    return result
-                report(chunk.rows_read)
+                if writing is not None:
+                    part = _written(writing, report)
+                    handed += 1
+                    if handed % COLLECT_EVERY == 0:
+                        gc.collect()  # whatever cyclic garbage the chunks so far left
+                writing = (
+                    writer_thread.submit(_commit, chunk, job, part, mapping, target, state, result),
+                    chunk.rows_read,
+                )
+            if writing is not None:
+                part = _written(writing, report)
+                writing = None
+    except Fenced as exc:
+        result.stopped = str(exc)
+        return result
     finally:
         for future in pending:  # stopped or failed: nothing more is written from them
             future.cancel()
+        if writing is not None:  # failed here: let the chunk being written finish first
+            try:
+                writing[0].result()
+            except Exception:  # noqa: BLE001 - the error already on its way matters more
+                logger.debug("backfill write after a failure", exc_info=True)
+        writer_thread.shutdown(wait=True)
     if state is not None:
         try:
             with state.begin() as conn:
@@ -243,12 +274,20 @@ def run_partition(
     return result
 
 
+def _written(writing: tuple[Future, int], report: Callable[[int], None]) -> Partition:
+    """Wait for a chunk's write (raising what it raised, Fenced included); the partition."""
+    future, rows = writing
+    part = future.result()
+    report(rows)
+    return part
+
+
 def _commit(chunk: Chunk, job: Job, part, mapping, target, state, result: PartResult):
     """Write one chunk, then its checkpoint and quarantine rows; the partition after it."""
     written = sum(len(values) for _, _, values in chunk.prepared)
     if state is not None:
         # Marked as forward-synced data, so reverse capture never sends it back.
-        with gc_paused(), origin.transaction(target, origin.FORWARD) as conn:
+        with origin.transaction(target, origin.FORWARD) as conn:
             written = writer.write_prepared(conn, mapping, chunk.prepared)
         with state.begin() as conn:
             part = checkpoints.commit_chunk(
