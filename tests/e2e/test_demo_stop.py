@@ -47,3 +47,17 @@ def test_sigterm_stops_every_service_the_demo_started(tmp_path: Path):
             proc.wait()
     assert proc.returncode != 0, rest[-2000:]
     assert [name for name, where in ports.items() if not port_is_free(*where)] == [], rest[-2000:]
+
+
+def test_live_traffic_stopped_while_starting_is_no_failed_run(tmp_path: Path):
+    from zhongtai.cutover.background import LiveTraffic
+    from zhongtai.serving import free_port
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ZHONGTAI_")}
+    env["ZHONGTAI_WORKSPACE"] = str(tmp_path)
+    target = f"http://127.0.0.1:{free_port('127.0.0.1')}"  # nothing answers there
+    traffic = LiveTraffic(env, tmp_path / "logs", target, rps=5).start()
+    traffic.stop()  # at once: the child is still importing, before its SIGTERM handler
+    assert traffic.runs, "the first run had started"
+    assert [run.failure for run in traffic.runs if run.failure] == []
+    assert traffic.totals()["requests"] == 0

@@ -79,6 +79,10 @@ class LiveTraffic:
         try:
             return TrafficRun(started, time.monotonic(), json.loads(out))
         except json.JSONDecodeError:
+            if self._stop.is_set() and proc.returncode == -signal.SIGTERM:
+                # Stopped while it was still starting (before its handler was in place): it
+                # sent nothing, so there is nothing to count and nothing went wrong.
+                return TrafficRun(started, time.monotonic(), None)
             why = f"zhongtai traffic exited with {proc.returncode} (see {self.log_path})"
             return TrafficRun(started, time.monotonic(), None, why)
 
@@ -94,7 +98,7 @@ class LiveTraffic:
         while not self._stop.is_set():
             run = self._one(number)
             self.runs.append(run)
-            if run.summary is None:
+            if run.failure is not None:
                 logger.warning("live traffic run failed: %s", run.failure)
                 self._stop.wait(1.0)  # e.g. the target briefly not answering
             number += 1
@@ -117,7 +121,8 @@ class LiveTraffic:
     def totals(self, *, outside: Sequence[tuple[float, float]] = ()) -> dict:
         """Requests, acknowledged writes and errors; errors of runs overlapping ``outside``
         windows are counted apart (expected, e.g. during an induced fault)."""
-        out = {"runs": len(self.runs), "requests": 0, "acked": 0, "errors": 0, "expected_errors": 0}
+        ran = sum(run.summary is not None for run in self.runs)
+        out = {"runs": ran, "requests": 0, "acked": 0, "errors": 0, "expected_errors": 0}
         for run in self.runs:
             if run.summary is None:
                 continue

@@ -245,22 +245,12 @@ class Story:
         from zhongtai.compare.render_terminal import report_view
         from zhongtai.compare.report import build_report, write_report
         from zhongtai.cutover.acked_platform import check_both
-        from zhongtai.cutover.moves import drain_reverse
-        from zhongtai.cutover.observe import sync_lags
         from zhongtai.workload.acked import acked_path, load_acked
 
         self.console.rule("5 · stop traffic, let sync catch up, prove parity")
         self.traffic.stop()
         self.result.traffic = self.traffic.totals(outside=self.fault_windows)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if any(w.failure() is not None for w in self.workers):
-                break  # a dead worker's lag only grows; the checks below show what it left
-            lags = sync_lags(self.settings)
-            if all(v is None or v <= 0 for v in lags.values()):
-                break
-            time.sleep(0.5)
-        drain_reverse(self.settings, 1)
+        self._settle()
         for worker in self.workers:
             worker.stop()
         log = acked_path(self.settings.workspace)
@@ -274,6 +264,21 @@ class Story:
         self.result.report_ok = report.ok
         self.result.data_ok = report.data is not None and report.data.ok
         self.console.print(report_view(report))
+
+    def _settle(self, timeout: float = 60.0, looks: int = 3) -> None:
+        """Wait until both sync directions have nothing left, ``looks`` times in a row a poll
+        apart: what reverse sync writes into legacy last is captured there and read by forward
+        sync once more, so one quiet look at both lags can come between the two."""
+        from zhongtai.cutover.observe import sync_lags
+
+        pause = max(0.5, self.options.forward_poll or 0.0)
+        deadline, quiet = time.monotonic() + timeout, 0
+        while time.monotonic() < deadline and quiet < looks:
+            if any(w.failure() is not None for w in self.workers):
+                return  # a dead worker's lag only grows; the checks show what it left
+            lags = sync_lags(self.settings)
+            quiet = quiet + 1 if all(v is None or v <= 0 for v in lags.values()) else 0
+            time.sleep(pause)
 
     def _acked_table(self) -> Table:
         table = Table(title="acknowledged writes, looked up in both systems", title_justify="left")
