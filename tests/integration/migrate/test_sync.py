@@ -255,3 +255,41 @@ def test_a_phoneless_member_s_first_phone_on_an_order_becomes_its_phone_identity
     }
     diff = diff_centers(settings, ["members", "platform_customers"])
     assert diff.clean, diff.summary()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a platform customer's member (NEW_MEMBER_BASE + first order) whose person later "
+    "joins a legacy member stays on the member center: platform_customers only upserts",
+)
+def test_a_platform_customer_who_turns_out_to_be_a_legacy_member_leaves_no_member_behind(
+    migrate_env,
+):
+    settings = migrate_env.settings
+    install_capture(settings)
+    backfill(settings, chunk_size=100)
+    m, o = ls.t_member, ls.t_order
+    meituan = migrate_env.legacy(sa.select(o.c.id).where(o.c.channel == 1).order_by(o.c.id))[0][0]
+    phoneless = migrate_env.legacy(sa.select(sa.func.max(m.c.id)))[0][0] + 1
+    migrate_env.legacy(
+        sa.insert(m),
+        [{"id": phoneless, "mobile": None, "openid": f"o-zt-{phoneless}", "nickname": "丁",
+          "points": 0, "balance": 0, "create_time": "2025-11-02 10:00:00"}],
+    )  # fmt: skip
+    syncer = ForwardSyncer(settings)
+    try:
+        # A new Meituan customer: a member of its own on the platform.
+        _copy_order(migrate_env, meituan, "1251201ZZ000100001", member_id=None,
+                    platform_user_id="zt-user-1", recipient_phone="13712340000",
+                    channel=1, channel_order_id="99887766")  # fmt: skip
+        run(syncer)
+        # The legacy member orders with that customer's phone: one person, the legacy member.
+        _copy_order(migrate_env, 3, "3251201ZZ000100005", member_id=phoneless,
+                    recipient_phone="13712340000", channel=3)  # fmt: skip
+        run(syncer)
+        syncer.flush()
+    finally:
+        syncer.close()
+    assert ("MEITUAN_USER", "zt-user-1") in _identities(migrate_env, phoneless)
+    diff = diff_centers(settings, ["members", "platform_customers"])
+    assert diff.clean, diff.summary()
