@@ -56,7 +56,7 @@ class ReusePortLoop(asyncio.SelectorEventLoop):
 
 def loop_factory():
     """uvloop when installed (its transports and callbacks cost less CPU per request than
-    the standard selector loop's: 10-25 % less proxy CPU per request measured side by side),
+    the standard selector loop's: 6-26 % less proxy CPU per request, side by side),
     with servers sharing their port (SO_REUSEPORT). Legacy and the platform run on uvloop too
     (uvicorn's ``loop="auto"``)."""
     try:

@@ -21,6 +21,7 @@ import logging
 import multiprocessing
 import os
 import queue
+import signal
 import time
 
 from zhongtai.config import Settings
@@ -70,11 +71,18 @@ class ShadowLink:
                 self.proc.kill()
                 self.proc.join(5)
         self.queue.close()
-        self.queue.join_thread()
+        self.queue.cancel_join_thread()  # whatever is still buffered goes with the process
 
 
 def run(settings: Settings, instance: str, messages) -> None:
-    """Entry point of the shadow process."""
+    """Entry point of the shadow process.
+
+    SIGINT and SIGTERM sent to the whole process group (Ctrl-C, a service manager) are left
+    to the proxy, which finishes this process through the queue after its last copies; a proxy
+    that died without doing so (SIGKILL) is noticed within a second, and this process ends.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     with contextlib.suppress(OSError):  # not allowed here: run at the proxy's priority
         os.nice(NICE)
     if not logging.getLogger().handlers:
@@ -152,12 +160,16 @@ def _give_up(future: asyncio.Future) -> None:
 
 
 async def _flush_loop(rt, records) -> None:
+    parent = os.getppid()
     while True:
         await asyncio.sleep(FLUSH_EVERY)
         try:
             await asyncio.to_thread(_write, rt, records)
         except Exception:  # the database may be briefly unavailable: keep going
             logger.exception("shadow process flush")
+        if os.getppid() != parent:  # the proxy is gone without stopping us
+            logger.warning("the proxy process is gone; the shadow process ends")
+            os._exit(0)
 
 
 def _write(rt, records) -> None:
