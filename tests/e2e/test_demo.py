@@ -34,7 +34,8 @@ BLOCKED = pytest.mark.xfail(
     reason="data parity after the platform took order writes: reverse sync leaves the push "
     "log, status-history sources, payment/refund versions and the raw channel payload behind, "
     "and the order center lacks the POS refs legacy derives; a phoneless member's new phone "
-    "identity is not forwarded; a re-push after a rollback duplicates an order in legacy "
+    "identity is not forwarded; a re-push after a rollback duplicates an order in legacy; "
+    "MariaDB→PostgreSQL forward sync lags past the shadow step's gates "
     "(README, The demo: where it stands)",
 )
 
