@@ -1,4 +1,3 @@
-# ruff: noqa: E402  (imports follow the sys.path fix below)
 """Data parity throughput: ``zhongtai compare data`` next to a plain scan, and next to reladiff.
 
     .venv/bin/python bench/compare.py                        # 1M orders, MariaDB → PostgreSQL
@@ -26,19 +25,14 @@ a shared machine is noisy.
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-# Run as a script, bench/ is first on sys.path and bench/platform.py would shadow the standard
-# library's ``platform`` module (which aiohttp and SQLAlchemy import).
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
-
 import argparse
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
+from pathlib import Path
 
 import sqlalchemy as sa
 
