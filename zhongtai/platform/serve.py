@@ -16,6 +16,7 @@ import os
 import signal
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from zhongtai.config import Settings
 from zhongtai.errors import ServeError
@@ -73,20 +74,25 @@ def _start_children(settings: Settings, host: str) -> dict[str, ServiceProcess]:
     env = {PARENT_ENV: str(os.getpid())}
     if settings.config_file:
         env["ZHONGTAI_CONFIG"] = str(settings.config_file)
-    children: dict[str, ServiceProcess] = {}
+    children = {
+        name: ServiceProcess(
+            "platform",
+            port=free_port(host),
+            host=host,
+            env=env,
+            workspace=settings.workspace,
+            log_dir=settings.workspace / "logs",
+            extra_args=["--center", name],
+        )
+        for name in available_centers()
+    }
+    # All at once: each child imports, upgrades its own database and starts serving; started
+    # one after the other, a busy machine made the whole start take minutes.
     try:
-        for name in available_centers():
-            child = ServiceProcess(
-                "platform",
-                port=free_port(host),
-                host=host,
-                env=env,
-                workspace=settings.workspace,
-                log_dir=settings.workspace / "logs",
-                extra_args=["--center", name],
-            )
-            children[name] = child.start()
-            logger.info("center %s serves on %s", name, child.url)
+        with ThreadPoolExecutor(len(children)) as pool:
+            started = pool.map(lambda child: child.start(), children.values())
+            for name, child in zip(children, started, strict=True):
+                logger.info("center %s serves on %s", name, child.url)
     except BaseException:
         for child in children.values():
             child.stop()

@@ -6,6 +6,9 @@ each center's own process with ``--split``). One :class:`CenterPool` per process
 ``aiohttp.ClientSession`` (keep-alive connections, created lazily on the serving event loop);
 each request gets a :class:`CenterCalls` view of it that adds the shadow marker when the
 request is a dry run, so every center call of a shadowed request is rolled back by its center.
+In the default layout the platform app registers its mounted center apps
+(:meth:`CenterPool.serve_locally`): calls to them are handed over in process as the same HTTP
+request (:mod:`zhongtai.platform.clients_local`), without the loopback socket.
 
 aiohttp rather than httpx: on this hot path (several center calls per gateway request) its
 client costs a fraction of the CPU per call (see ``bench/platform_throughput.py``).
