@@ -23,7 +23,8 @@
    * **probe latency** — end to end: from the probe's commit on legacy until its remark is
      readable in the order center (polled every 10 ms).
 
-``bench/backfill.py`` calls :func:`measure` on the centers it has just backfilled.
+:func:`measure` works on any centers just backfilled with capture installed first;
+``bench/backfill.py`` is the backfill half of issue 5's figures.
 """
 
 from __future__ import annotations

@@ -95,4 +95,5 @@ def apply_results(
             for gone in _chunks(stale):
                 conn.execute(sa.delete(table).where(_key_in(table, target.key, list(gone))))
     produced = [m for m in owned.values() if any(m.values())]
-    return writer.write_mapped(conn, mapping, produced) if produced else 0
+    # Changed rows mostly exist already: straight to the upsert (no plain COPY tried first).
+    return writer.write_mapped(conn, mapping, produced, existing=True) if produced else 0

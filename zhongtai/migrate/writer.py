@@ -180,15 +180,20 @@ def write_prepared(conn: Connection, mapping: Mapping, prepared: Prepared) -> in
     return written
 
 
-def upsert(conn: Connection, target: Target, rows: Sequence[dict]) -> int:
-    """Insert-or-update ``rows`` into ``target.table`` by ``target.key``; returns rows sent."""
+def upsert(
+    conn: Connection, target: Target, rows: Sequence[dict], *, existing: bool = False
+) -> int:
+    """Insert-or-update ``rows`` into ``target.table`` by ``target.key``; returns rows sent.
+
+    ``existing``: most rows are expected to exist already (sync re-applying changed rows), so
+    PostgreSQL goes straight to the ON CONFLICT path instead of trying a plain COPY first."""
     if not rows:
         return 0
     plan = _plan(conn.dialect, target.table, tuple(rows[0]), target.key)
-    return _send(conn, plan, _tuples(plan, rows, target.key, target.name))
+    return _send(conn, plan, _tuples(plan, rows, target.key, target.name), existing=existing)
 
 
-def _send(conn: Connection, plan: _Plan, values: list[tuple]) -> int:
+def _send(conn: Connection, plan: _Plan, values: list[tuple], *, existing: bool = False) -> int:
     if not values:
         return 0
     dbapi = conn.connection.driver_connection
@@ -198,17 +203,18 @@ def _send(conn: Connection, plan: _Plan, values: list[tuple]) -> int:
             # Optimistic: a fresh chunk COPYs straight into the table. A replayed chunk or a
             # row shared with an earlier chunk hits a unique key; then, and only then, the
             # savepoint is rolled back and the rows go through temp table + ON CONFLICT.
-            types = _pg_types(cur, qualified, plan.columns)
-            try:
-                with dbapi.transaction(), cur.copy(direct) as copy:
-                    copy.set_types(types)
-                    for v in values:
-                        copy.write_row(v)
-                return len(values)
-            except UniqueViolation:
-                pass
-            cur.execute(create)
-            cur.execute(f"TRUNCATE {tmp}")
+            if not existing:
+                types = _pg_types(cur, qualified, plan.columns)
+                try:
+                    with dbapi.transaction(), cur.copy(direct) as copy:
+                        copy.set_types(types)
+                        for v in values:
+                            copy.write_row(v)
+                    return len(values)
+                except UniqueViolation:
+                    pass
+            # One round trip (no parameters: psycopg sends both statements as one query).
+            cur.execute(f"{create}; TRUNCATE {tmp}")
             types = _pg_types(cur, tmp, plan.columns)
             with cur.copy(copy_sql) as copy:
                 copy.set_types(types)
@@ -243,12 +249,15 @@ def _pg_types(cur, tmp: str, columns: tuple[str, ...]) -> list[str]:
     return cached
 
 
-def write_mapped(conn: Connection, mapping: Mapping, batches: Sequence[Mapped]) -> int:
-    """Upsert every target row of ``batches`` in the mapping's target order; rows written."""
+def write_mapped(
+    conn: Connection, mapping: Mapping, batches: Sequence[Mapped], *, existing: bool = False
+) -> int:
+    """Upsert every target row of ``batches`` in the mapping's target order; rows written
+    (``existing``: see :func:`upsert`)."""
     written = 0
     for target in mapping.targets:
         rows = [row for mapped in batches for row in mapped.get(target.name, ())]
-        written += upsert(conn, target, rows)
+        written += upsert(conn, target, rows, existing=existing)
     return written
 
 
