@@ -87,6 +87,17 @@ class Shadow:
         dec: Decision | None = flow.metadata.get(DECISION)
         if dec is None or dec.shadow is None:
             return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # driven without a loop (tests): hand over at once
+            self._hand_over(flow, dec)
+            return
+        # mitmproxy writes the answer to the client as soon as the response hooks return, in
+        # the same loop step: copying and queueing in the next step keeps that work (and the
+        # queue's feeder thread) behind the client's answer.
+        loop.call_soon(self._hand_over, flow, dec)
+
+    def _hand_over(self, flow: http.HTTPFlow, dec: Decision) -> None:
         if dec.shadow == ALONGSIDE:
             self._primary(dec, primary_reply(flow))
         elif dec.shadow == AFTER:
