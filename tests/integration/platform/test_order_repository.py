@@ -175,6 +175,20 @@ def test_search_filters_sorts_and_pages(uow):
         assert total == (3 if query.sort == "-placed_at" else len(expected))
 
 
+def test_pull_cursors_upsert_and_keep_the_cursor_when_none_is_sent(uow):
+    assert service.pull_cursor(uow, Channel.MEITUAN, 12).cursor is None
+    first = service.record_pull(uow, Channel.MEITUAN, 12, "c-17")
+    assert first.cursor == "c-17" and first.pulled_at is not None
+    kept = service.record_pull(uow, Channel.MEITUAN, 12, None)
+    assert kept.cursor == "c-17" and kept.pulled_at > first.pulled_at
+    moved = service.record_pull(uow, Channel.MEITUAN, 12, "c-18")
+    assert service.pull_cursor(uow, Channel.MEITUAN, 12) == moved
+    assert moved.cursor == "c-18"
+    assert service.pull_cursor(uow, Channel.ELEME, 12).cursor is None
+    service.record_pull(uow, Channel.ELEME, 12, None)  # a first pull without a cursor
+    assert service.pull_cursor(uow, Channel.ELEME, 12).cursor is None
+
+
 def test_day_sequences_and_events(uow):
     day = date(2025, 12, 1)
     assert [service.next_day_sequence(uow, 12, day) for _ in range(3)] == [1, 2, 3]

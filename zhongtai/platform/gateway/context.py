@@ -9,7 +9,7 @@ request carried ``X-Zhongtai-Shadow: dry-run`` (the flag :mod:`.edge` put in the
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.requests import Request
@@ -29,7 +29,6 @@ class Gateway:
     stores: StoreDirectory
     skus: TtlCache[dict[str, Any]]  # (channel, code) → resolved SKU view, or {} when unmapped
     members: TtlCache[int]  # legacy member id → the live member it is (merges followed)
-    pull_cursors: dict[tuple[str, int], str] = field(default_factory=dict)
 
     async def aclose(self) -> None:
         await self.pool.aclose()

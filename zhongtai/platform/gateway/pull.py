@@ -4,9 +4,11 @@ Same contract as the legacy's: the channel open API (``legacy.channel_api``) ans
 ``{"orders": [...], "cursor": ...}`` (checked by the legacy's own ``read_batch``); every
 order is parsed first (a bad one: 40001, nothing stored), then each is ingested exactly as a
 push of that store would be (idempotent on the push key). The cursor the channel returns is
-kept **in this process** per (channel, store) — the application layer has no database of its
-own — so after a restart the first pull starts from the beginning, which costs a longer
-answer and nothing else (ingesting is idempotent). A dry-run pull leaves the cursor alone.
+kept by the **order center** (``/pull-cursors/{channel}/{store_id}``), the owner of channel
+intake, as the legacy kept it in ``t_pull_cursor``: it survives a restart of the platform, and
+it is saved only after every order is ingested, so a failed pull is simply repeated. A
+dry-run pull reads the same cursor and makes the same save call, which the order center rolls
+back, so the cursor stays unchanged.
 """
 
 from __future__ import annotations
@@ -84,14 +86,14 @@ async def pull(
             f"store {body.store_code} has no {channel} binding ({COLUMNS[channel]} is empty); "
             "bind the store first"
         )
-    key = (channel, store["id"])
+    cursor_path = f"/pull-cursors/{name}/{store['id']}"
+    since = (await calls.get("order", cursor_path))["cursor"]
     batch = await fetch_unprocessed(
-        gw, gw.settings.channel_api, channel, binding["channel_store_id"], gw.pull_cursors.get(key)
+        gw, gw.settings.channel_api, channel, binding["channel_store_id"], since
     )
     orders = [parse_pulled(channel, entry) for entry in batch.orders]
     created = 0
     for order in orders:  # one at a time, in the channel's order, as the legacy did
         created += await ingest_new(gw, calls, order, ("id", store["id"]))
-    if batch.cursor is not None and not calls.dry_run:
-        gw.pull_cursors[key] = batch.cursor
+    await calls.put("order", cursor_path, {"cursor": batch.cursor})
     return ok({"pulled": len(orders), "created": created})

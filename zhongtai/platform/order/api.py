@@ -15,6 +15,8 @@ What the application layer uses to keep the legacy contract:
 * ``POST /handoffs/{system}/claim`` — the POS pull: the store's oldest unpulled orders,
   marked PULLED, and ``more``;
 * ``POST /day-sequences/{store_id}/{business_day}/next`` — the per-store daily counter;
+* ``GET|PUT /pull-cursors/{channel}/{store_id}`` — where the store's last compensation pull
+  from the channel stopped (``PUT {"cursor": ...}`` records a pull; null keeps the cursor);
 * ``GET /events?after_id=`` — the outbox (fat ORDER_CREATED, thin *_CHANGED).
 
 Commands answer ``{"duplicate": bool, "order": <fine view>}`` (``?view=coarse|medium`` for less).
@@ -35,6 +37,7 @@ from zhongtai.platform.order.schemas import (
     ClaimIn,
     HandoffIn,
     OrderIn,
+    PullCursorIn,
     PushRecordIn,
     RefundStatusIn,
     StatusIn,
@@ -219,6 +222,16 @@ def claim_handoffs(system: str, body: ClaimIn, uow: Uow) -> dict:
 def next_day_sequence(store_id: int, business_day: date, uow: Uow) -> dict:
     value = service.next_day_sequence(uow, store_id, business_day)
     return {"store_id": store_id, "business_day": business_day.isoformat(), "value": value}
+
+
+@router.get("/pull-cursors/{channel}/{store_id}")
+def get_pull_cursor(channel: Channel, store_id: int, uow: Uow) -> dict:
+    return service.pull_cursor(uow, channel, store_id).as_json()
+
+
+@router.put("/pull-cursors/{channel}/{store_id}")
+def record_pull(channel: Channel, store_id: int, body: PullCursorIn, uow: Uow) -> dict:
+    return service.record_pull(uow, channel, store_id, body.cursor).as_json()
 
 
 @router.get("/events")

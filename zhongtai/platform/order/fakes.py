@@ -10,6 +10,7 @@ import copy
 from datetime import date, datetime
 
 from zhongtai.platform.ids import IdAllocator, MemoryIdAllocator
+from zhongtai.platform.order.cursors import PullCursor, PullCursors
 from zhongtai.platform.order.model import Channel, Event, Order
 from zhongtai.platform.order.query import OrderQuery, page
 from zhongtai.platform.order.repository import (
@@ -129,10 +130,26 @@ class FakeDaySequences(DaySequences):
         return value
 
 
+class FakePullCursors(PullCursors):
+    """The in-memory twin for unit tests (rows: (channel, store id) → (cursor, pulled_at))."""
+
+    def __init__(self, rows: dict[tuple[str, int], tuple[str | None, datetime]]) -> None:
+        self.rows = rows
+
+    def get(self, channel: Channel, store_id: int) -> PullCursor:
+        cursor, pulled_at = self.rows.get((str(channel), store_id), (None, None))
+        return PullCursor(channel, store_id, cursor, pulled_at)
+
+    def save(self, channel: Channel, store_id: int, cursor: str | None, now: datetime) -> None:
+        stored, _ = self.rows.get((str(channel), store_id), (None, None))
+        self.rows[(str(channel), store_id)] = (stored if cursor is None else cursor, now)
+
+
 class FakeOrderUnitOfWork(InMemoryUnitOfWork):
     orders: OrderRepository
     pushes: PushLog
     day_sequences: DaySequences
+    pull_cursors: PullCursors
     ids: IdAllocator
 
     def _open(self) -> None:
@@ -143,3 +160,4 @@ class FakeOrderUnitOfWork(InMemoryUnitOfWork):
         self.orders = FakeOrderRepository(rows, outbox, self.ids)
         self.pushes = FakePushLog(self.table("channel_pushes"))
         self.day_sequences = FakeDaySequences(self.table("day_sequences"))
+        self.pull_cursors = FakePullCursors(self.table("pull_cursors"))

@@ -243,6 +243,12 @@ class RefundStatusIn(BaseModel):
     expected_store_id: int | None = None
 
 
+class PullCursorIn(BaseModel):
+    cursor: str | None = Field(
+        None, max_length=255, description="the channel's cursor; null keeps the stored one"
+    )
+
+
 class ClaimIn(BaseModel):
     store_id: int
     main_status: list[MainStatus] = [MainStatus.PAID]

@@ -21,6 +21,7 @@ from typing import Any, Protocol, TypeVar
 
 from zhongtai.platform.errors import Conflict, InvalidInput, NotFound
 from zhongtai.platform.ids import IdAllocator
+from zhongtai.platform.order.cursors import PullCursor, PullCursors, check_cursor_key
 from zhongtai.platform.order.handoff import HandoffState
 from zhongtai.platform.order.model import Channel, Event, Order
 from zhongtai.platform.order.placing import Numbering, OrderDraft, place_order
@@ -35,6 +36,7 @@ class OrderUnitOfWork(Protocol):
     orders: OrderRepository
     pushes: PushLog
     day_sequences: DaySequences
+    pull_cursors: PullCursors
     ids: IdAllocator
 
     def __enter__(self) -> Any: ...
@@ -326,6 +328,25 @@ def next_day_sequence(uow: OrderUnitOfWork, store_id: int, business_day: date) -
         value = uow.day_sequences.next(store_id, business_day)
         uow.commit()
         return value
+
+
+def pull_cursor(uow: OrderUnitOfWork, channel: Channel, store_id: int) -> PullCursor:
+    """Where the store's last compensation pull from ``channel`` stopped."""
+    check_cursor_key(store_id, None)
+    with uow:
+        return uow.pull_cursors.get(channel, store_id)
+
+
+def record_pull(
+    uow: OrderUnitOfWork, channel: Channel, store_id: int, cursor: str | None
+) -> PullCursor:
+    """Record a pull of the store; ``cursor`` None (the channel sent none) keeps the old one."""
+    check_cursor_key(store_id, cursor)
+    with uow:
+        uow.pull_cursors.save(channel, store_id, cursor, uow.now())
+        saved = uow.pull_cursors.get(channel, store_id)
+        uow.commit()
+        return saved
 
 
 def delete_order(uow: OrderUnitOfWork, order_no: str) -> Order:

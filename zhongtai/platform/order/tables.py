@@ -11,6 +11,8 @@
   push type).
 * ``day_sequences``: the per-store business-day counter behind day sequences and order numbers.
 * ``order_outbox``: fat creation and thin change events, in commit order of their ids.
+* ``pull_cursors``: where the last compensation pull of a channel and store stopped
+  (``cursors.py``).
 """
 
 from __future__ import annotations
@@ -155,6 +157,15 @@ day_sequences = sa.Table(
     sa.Column("store_id", Id, primary_key=True, autoincrement=False),
     sa.Column("business_day", sa.Date, primary_key=True),
     sa.Column("last_value", sa.Integer, nullable=False),
+)
+
+pull_cursors = sa.Table(
+    "pull_cursors",
+    metadata,
+    sa.Column("channel", sa.String(16), primary_key=True),
+    sa.Column("store_id", Id, primary_key=True, autoincrement=False),
+    sa.Column("cursor", sa.String(255)),
+    sa.Column("pulled_at", UtcDateTime, nullable=False),
 )
 
 order_outbox = sa.Table(

@@ -6,6 +6,7 @@ from sqlalchemy.engine import Connection
 
 from zhongtai.platform.ids import IdAllocator, SqlIdAllocator
 from zhongtai.platform.order import tables as t
+from zhongtai.platform.order.cursors import PullCursors, SqlPullCursors
 from zhongtai.platform.order.repository import (
     DaySequences,
     OrderRepository,
@@ -21,6 +22,7 @@ class SqlOrderUnitOfWork(SqlUnitOfWork):
     orders: OrderRepository
     pushes: PushLog
     day_sequences: DaySequences
+    pull_cursors: PullCursors
     ids: IdAllocator
 
     def _open(self, connection: Connection) -> None:
@@ -28,3 +30,4 @@ class SqlOrderUnitOfWork(SqlUnitOfWork):
         self.orders = SqlOrderRepository(connection, self.ids)
         self.pushes = SqlPushLog(connection)
         self.day_sequences = SqlDaySequences(connection)
+        self.pull_cursors = SqlPullCursors(connection)

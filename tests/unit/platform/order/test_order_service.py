@@ -191,3 +191,30 @@ def test_events_fat_on_create_thin_on_change(uow):
     assert "items" in events[0][1].payload and "items" not in events[1][1].payload
     after = service.list_events(uow, after_id=events[0][0])
     assert [e.kind for _, e in after] == ["STATUS_CHANGED"]
+
+
+def test_pull_cursors_keep_the_last_cursor_per_channel_and_store(uow):
+    assert service.pull_cursor(uow, Channel.MEITUAN, 12).as_json() == {
+        "channel": "MEITUAN",
+        "store_id": 12,
+        "cursor": None,
+        "pulled_at": None,
+    }
+    service.record_pull(uow, Channel.MEITUAN, 12, "41")
+    kept = service.record_pull(uow, Channel.MEITUAN, 12, None)  # the channel sent no cursor
+    assert (kept.cursor, kept.pulled_at) == ("41", NOW)
+    assert service.pull_cursor(uow, Channel.ELEME, 12).cursor is None
+    assert service.pull_cursor(uow, Channel.MEITUAN, 13).cursor is None
+    with pytest.raises(InvalidInput):
+        service.record_pull(uow, Channel.MEITUAN, 0, "1")
+    with pytest.raises(InvalidInput):
+        service.record_pull(uow, Channel.MEITUAN, 12, "x" * 256)
+
+
+def test_a_dry_run_pull_leaves_the_cursor_alone():
+    uow = FakeOrderUnitOfWork(clock=lambda: NOW)
+    service.record_pull(uow, Channel.ELEME, 7, "5")
+    uow.dry_run = True
+    assert service.record_pull(uow, Channel.ELEME, 7, "9").cursor == "9"
+    uow.dry_run = False
+    assert service.pull_cursor(uow, Channel.ELEME, 7).cursor == "5"

@@ -1,0 +1,116 @@
+"""The compensation-pull cursor lives in the order center's database, not in the gateway.
+
+A pull, a restart of the platform (a new app over the same center databases), then a second
+pull: the second one continues from the stored cursor and gets only the order deposited
+since. A dry-run pull reads the same cursor and leaves it as it was.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, time, timedelta
+
+import httpx
+import pytest
+
+from tests.conftest import ENGINES, new_database_url
+from tests.integration.platform.platform_support import ThreadedServer
+from zhongtai.config import load_settings
+from zhongtai.db import drop_database
+from zhongtai.legacy.clock import SHANGHAI
+from zhongtai.migrate.backfill import backfill
+from zhongtai.platform.center import available_centers
+from zhongtai.platform.migrations import upgrade_all
+from zhongtai.platform.shadow import SHADOW_HEADER
+from zhongtai.workload.catalog_view import load_catalog
+from zhongtai.workload.payloads import Line, Takeout, meituan_new_form
+from zhongtai.workload.seed import seed_legacy
+
+PULL = "/api/channel/meituan/pull"
+
+
+@pytest.fixture(name="seeded", scope="module", params=ENGINES)
+def seeded_fixture(request, tmp_path_factory):
+    """Seeded, backfilled center databases and a running channel API; no platform yet."""
+    from zhongtai.workload.channel_api import create_app as create_channel_api
+
+    ws = tmp_path_factory.mktemp(f"pull_cursor_{request.param}")
+    urls = {n: new_database_url(request.param, ws, f"zt_{n}") for n in available_centers()}
+    env = {f"ZHONGTAI_DATABASES_{n.upper()}": url for n, url in urls.items()}
+    try:
+        with ThreadedServer(create_channel_api()) as channel:
+            env["ZHONGTAI_LEGACY_CHANNEL_API"] = channel.url
+            settings = load_settings(ws, env=env, cwd=ws)
+            anchor = datetime.combine(date.today() - timedelta(days=2), time(20), SHANGHAI)
+            legacy = settings.database("legacy")
+            seed_legacy(legacy, stores=4, members=10, orders=10, seed=5, anchor=anchor)
+            upgrade_all(settings)
+            backfill(settings, [])
+            yield settings, load_catalog(legacy), channel.url
+    finally:
+        for url in urls.values():
+            drop_database(url)
+
+
+def deposit(channel_api: str, store, dish, order_id: str) -> None:
+    """A Meituan order whose push was lost: only a compensation pull can find it."""
+    created = int(datetime.now(SHANGHAI).timestamp()) - 600
+    takeout = Takeout(
+        order_id=order_id,
+        shop=store.mt_poi_code,
+        shop_name=store.store_name,
+        recipient_name="李(女士)",
+        phone="13800138000",
+        address="南京西路1号",
+        lng=121.47,
+        lat=31.23,
+        lines=(
+            Line(
+                code=dish.mt_food_code,
+                sku_id=dish.mt_sku_id,
+                name=dish.name,
+                spec=dish.spec,
+                price=dish.price,
+                quantity=1,
+            ),
+        ),
+        created=created,
+    )
+    order = meituan_new_form(takeout, now=created)
+    order["detail"] = json.loads(order["detail"])
+    httpx.post(
+        f"{channel_api}/meituan/orders", json={"shop": store.mt_poi_code, "order": order}
+    ).raise_for_status()
+
+
+def test_a_restarted_platform_pulls_on_from_the_stored_cursor(seeded):
+    from zhongtai.platform.app import create_app
+
+    settings, catalog, channel_api = seeded
+    store = catalog.on_channel("meituan")[0]
+    dish = next(d for d in catalog.menus[store.store_id] if not d.sold_out and d.mt_food_code)
+    cursor_path = f"/centers/order/pull-cursors/MEITUAN/{store.store_id}"
+    body = {"store_code": store.store_code}
+
+    with ThreadedServer(create_app(settings)) as first:
+        http = httpx.Client(base_url=first.url, timeout=30)
+        assert http.get(cursor_path).json()["cursor"] is None
+        deposit(channel_api, store, dish, "27000000008800001")
+        reply = http.post(PULL, json=body).json()
+        assert reply["data"] == {"pulled": 1, "created": 1}, reply
+        stored = http.get(cursor_path).json()
+        assert stored["cursor"] is not None and stored["pulled_at"] is not None
+
+        deposit(channel_api, store, dish, "27000000008800002")
+        shadow = http.post(PULL, json=body, headers={SHADOW_HEADER: "dry-run"}).json()
+        assert shadow["data"] == {"pulled": 1, "created": 1}, shadow  # from the same cursor
+        assert http.get(cursor_path).json() == stored  # and left unchanged
+
+    with ThreadedServer(create_app(settings)) as second:  # the platform restarted
+        http = httpx.Client(base_url=second.url, timeout=30)
+        assert http.get(cursor_path).json() == stored
+        reply = http.post(PULL, json=body).json()
+        assert reply["data"] == {"pulled": 1, "created": 1}, reply  # only the second order
+        assert http.get(cursor_path).json()["cursor"] != stored["cursor"]
+        again = http.post(PULL, json=body).json()
+        assert again["data"] == {"pulled": 0, "created": 0}, again
