@@ -3,7 +3,9 @@
 Forward capture covers every legacy table a mapping reads — sources, child tables (recording
 the parent column, so a deleted child still names its parent) and merge-group tables — and
 watches, on each, the columns a whole-table fact reads (see :mod:`.ripples`). Reverse capture
-covers the center tables a mapping owns, keyed by their owner column.
+covers the center tables a mapping owns, keyed by their owner column; on a mapping's main
+table it records the row's ``legacy_id`` too (``ref``), so a row deleted on the platform still
+names its legacy twin (a row born on the platform has a legacy id other than its own).
 """
 
 from __future__ import annotations
@@ -51,10 +53,13 @@ def forward_specs(mappings: Sequence[Mapping]) -> list[CaptureSpec]:
 
 
 def owned_specs(mappings: Sequence[Mapping]) -> list[CaptureSpec]:
-    """Capture specs for the target tables the mappings own, keyed by their owner column."""
+    """Capture specs for the target tables the mappings own, keyed by their owner column
+    (the main table's ``legacy_id`` recorded as ``ref``)."""
     specs: dict[str, CaptureSpec] = {}
     for m in mappings:
         for target in m.targets:
             if target.owner:
-                specs.setdefault(target.name, CaptureSpec(target.name, target.owner))
+                main = target is m.targets[0] and "legacy_id" in target.table.c
+                ref = "legacy_id" if main else None
+                specs.setdefault(target.name, CaptureSpec(target.name, target.owner, ref))
     return list(specs.values())

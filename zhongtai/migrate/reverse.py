@@ -20,7 +20,9 @@ The routes still say which stores the proxy sends to the platform now (:mod:`.sc
 written back for a store no longer there are counted (``out_of_scope``) and logged — late
 writes of a rollback. An order legacy changed meanwhile (its version already at the platform's)
 is not overwritten: a ``conflict``, counted and logged, legacy's write stands (see
-:mod:`.reverse_apply`).
+:mod:`.reverse_apply`). An order goes back with the channel pushes the platform took for it
+(legacy's ``t_push_log``), so a channel re-pushing it to legacy after a rollback is answered
+as a duplicate.
 """
 
 from __future__ import annotations
@@ -39,11 +41,13 @@ from zhongtai.migrate.capture import owned_specs, require_installed
 from zhongtai.migrate.changelog import Backlog
 from zhongtai.migrate.mapping import Mapped, Mapping
 from zhongtai.migrate.preflight import open_engine
-from zhongtai.migrate.reverse_apply import WriteBack, delete_back, write_back
+from zhongtai.migrate.reverse_apply import WriteBack, carry_pushes, delete_back, write_back
 from zhongtai.migrate.reverse_specs import SPECS, reverse_mappings
 from zhongtai.migrate.scope import Scope, StoreKeys, store_code_in
 from zhongtai.migrate.syncloop import BatchOutcome
 from zhongtai.migrate.times import TransformError
+from zhongtai.platform.ids import PLATFORM_ID_BASE
+from zhongtai.platform.order import tables as order_tables
 from zhongtai.strangler import schema as strangler_schema
 from zhongtai.strangler.state import StateStore
 
@@ -97,6 +101,15 @@ def read_center_rows(conn: Connection, mapping: Mapping, keys: list[int]) -> dic
             found.setdefault(row[target.owner], {}).setdefault(target.name, []).append(dict(row))
     main = mapping.targets[0].name
     return {k: v for k, v in found.items() if v.get(main)}
+
+
+def read_pushes(conn: Connection, order_ids: list[int]) -> dict[int, list[dict]]:
+    """Center order id → its ``channel_pushes`` rows (the channel pushes the platform took)."""
+    table = order_tables.channel_pushes
+    found: dict[int, list[dict]] = {}
+    for row in conn.execute(sa.select(table).where(table.c.order_id.in_(order_ids))).mappings():
+        found.setdefault(row["order_id"], []).append(dict(row))
+    return found
 
 
 class ReverseSyncer:
@@ -170,8 +183,13 @@ class ReverseSyncer:
             changes = changelog.read_changes(conn, self.batch)
             conn.rollback()
         keys: dict[str, set[int]] = {m.name: set(waiting[m.name]) for m in mappings}
+        twins: dict[str, dict[int, int]] = {m.name: {} for m in mappings}  # key → legacy_id
         echoes = 0
         for change in changes:
+            if change.table in tables and change.ref is not None:
+                mapping = tables[change.table]
+                if change.table == mapping.targets[0].name:
+                    twins[mapping.name][change.key] = change.ref
             if not origin.applies(change.origin):
                 echoes += 1
             elif change.table in tables:
@@ -180,7 +198,7 @@ class ReverseSyncer:
         for mapping in mappings:
             if keys[mapping.name]:
                 results[mapping.name] = self._apply(engine, mapping, keys[mapping.name], scope,
-                                                    stores, out)  # fmt: skip
+                                                    stores, out, twins[mapping.name])  # fmt: skip
         with self.state.begin() as conn:
             for name, done in results.items():
                 late = {k for k, r in done.items() if r.outcome == "waiting"}
@@ -202,11 +220,12 @@ class ReverseSyncer:
         out.last_id = max(out.last_id, max((c.id for c in changes), default=0))
         out.full = out.full or len(changes) >= self.batch
 
-    def _apply(self, engine, mapping, keys, scope, stores, out) -> dict[int, WriteBack]:
+    def _apply(self, engine, mapping, keys, scope, stores, out, twins) -> dict[int, WriteBack]:
         spec = SPECS[mapping.name]
         main_table = mapping.targets[0]
         with engine.connect() as conn:
             rows = read_center_rows(conn, mapping, sorted(keys))
+            pushes = read_pushes(conn, sorted(rows)) if spec.pushes and rows else {}
             conn.rollback()
         results: dict[int, WriteBack] = {}
         created: dict[int, int] = {}
@@ -215,13 +234,24 @@ class ReverseSyncer:
             for key in sorted(keys):
                 mapped = rows.get(key)
                 main = mapped[main_table.name][0] if mapped else None
-                probe = main or self._legacy_row(legacy, mapping, key)
+                # A gone row's legacy twin: its legacy_id as the change log recorded it; a row
+                # migrated from legacy kept legacy's id, one born on the platform has none.
+                twin = twins.get(key, key if key < PLATFORM_ID_BASE else None)
+                probe = main or (self._legacy_row(legacy, mapping, twin) if twin else None)
                 store = stores.of(legacy, probe) if probe else None
                 try:
                     if mapped is None:
-                        result = delete_back(legacy, spec, mapping, key)
+                        result = delete_back(legacy, spec, mapping, twin)
                     else:
                         result = write_back(legacy, spec, mapping, mapped, main)
+                        if key in pushes and result.legacy_id is not None:
+                            unfit = carry_pushes(legacy, pushes[key], result.legacy_id)
+                            if unfit:
+                                logger.warning(
+                                    "reverse %s %s: pushes too long for legacy's t_push_log, "
+                                    "not carried: %s",
+                                    mapping.name, main.get(spec.order_no), ", ".join(unfit),
+                                )  # fmt: skip
                 except TransformError as exc:
                     logger.warning("reverse %s %s cannot be mapped: %s", mapping.name, key, exc)
                     out.quarantined[mapping.name] += 1

@@ -14,6 +14,12 @@ write the platform has not seen yet (the two systems wrote the same order in the
 moment, e.g. in the second of a rollback): writing the center row would silently undo it.
 The row is left as legacy has it and reported as a ``conflict``; forward sync then carries
 legacy's write to the platform, so both end with legacy's state.
+
+Channel pushes the platform took for an order (its ``channel_pushes`` rows) go back into
+``t_push_log`` with the order's legacy id (:func:`carry_pushes`): that is what legacy's
+idempotency check reads, so a channel re-pushing the order to legacy after a rollback gets
+the duplicate answer instead of creating a second order (which forward sync could not apply:
+the order center keeps one order per channel order id).
 """
 
 from __future__ import annotations
@@ -26,9 +32,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from zhongtai.legacy.clock import local_str
-from zhongtai.legacy.schema import t_order, t_order_status_log
+from zhongtai.legacy.schema import t_order, t_order_status_log, t_push_log
 from zhongtai.migrate.mapping import Mapped, Mapping, normalise
 from zhongtai.migrate.reverse_specs import ReverseSpec
+from zhongtai.migrate.times import utc_to_local
+from zhongtai.migrate.transforms import channel_code
 
 SOURCE_TAG = "PLATFORM"  # t_order_status_log.source of moves made on the platform
 
@@ -147,8 +155,14 @@ def write_back(
     return WriteBack("updated" if changed else "unchanged", int(legacy_id))
 
 
-def delete_back(conn: Connection, spec: ReverseSpec, mapping: Mapping, legacy_id: int) -> WriteBack:
-    """The center row is gone: soft-delete or delete its legacy twin (same id)."""
+def delete_back(
+    conn: Connection, spec: ReverseSpec, mapping: Mapping, legacy_id: int | None
+) -> WriteBack:
+    """The center row is gone: soft-delete or delete its legacy twin, the legacy row with id
+    ``legacy_id`` (the gone row's ``legacy_id``, which for a row born on the platform is not
+    its center key; the caller finds it). None: legacy never had the row."""
+    if legacy_id is None:
+        return WriteBack("unchanged")
     table = mapping.source
     if spec.on_delete == "soft" and spec.soft_delete:
         column, value = spec.soft_delete
@@ -158,3 +172,38 @@ def delete_back(conn: Connection, spec: ReverseSpec, mapping: Mapping, legacy_id
     else:
         done = conn.execute(sa.delete(table).where(table.c.id == legacy_id)).rowcount
     return WriteBack("deleted" if done else "unchanged", legacy_id)
+
+
+def carry_pushes(conn: Connection, pushes: list[MappingABC], legacy_id: int) -> list[str]:
+    """Add to ``t_push_log`` the channel pushes (center ``channel_pushes`` rows) legacy does
+    not have yet, pointing at order ``legacy_id``; returns the pushes that do not fit legacy's
+    columns (not written: legacy cannot hold them, and cannot be asked for them either)."""
+    log = t_push_log.c
+    unfit: list[str] = []
+    for push in pushes:
+        channel, order_ref, push_type = (
+            channel_code(push["channel"]), push["channel_order_id"], push["push_type"]
+        )  # fmt: skip
+        if len(order_ref) > log.channel_order_id.type.length or (
+            len(push_type) > log.push_type.type.length
+        ):
+            unfit.append(f"{push['channel']}/{order_ref}/{push_type}")
+            continue
+        seen = conn.execute(
+            sa.select(log.id).where(
+                log.channel == channel,
+                log.channel_order_id == order_ref,
+                log.push_type == push_type,
+            )
+        ).first()
+        if seen is None:
+            conn.execute(
+                sa.insert(t_push_log).values(
+                    channel=channel,
+                    channel_order_id=order_ref,
+                    push_type=push_type,
+                    order_id=legacy_id,
+                    create_time=utc_to_local(push["received_at"]),
+                )
+            )
+    return unfit

@@ -18,6 +18,8 @@ backwards through its ``inverse``; the spec adds what the inverse cannot know:
                  carried across by both syncers): a legacy row already at the center row's
                  version or beyond took a write the platform has not seen, and is left alone
                  (a conflict, reported) instead of being overwritten with an older state.
+``pushes``       carry the order's ``channel_pushes`` rows (the channel pushes the platform
+                 took) into ``t_push_log``, which legacy's push idempotency check reads.
 
 Stores, the menu and members are brand-wide master data, not keyed by store traffic, and are
 not reverse-synced.
@@ -43,6 +45,7 @@ class ReverseSpec:
     soft_delete: tuple[str, int] | None = None  # (column, value) for on_delete = soft
     status_log: bool = False
     version: str | None = None
+    pushes: bool = False
 
 
 SPECS = {
@@ -54,6 +57,7 @@ SPECS = {
         soft_delete=("del_flag", 1),
         status_log=True,
         version="version",
+        pushes=True,
     ),
     "payments": ReverseSpec(
         "payments", natural_key="out_trade_no", order_no="order_no", parent="order_id"

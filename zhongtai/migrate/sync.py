@@ -8,6 +8,14 @@ in one transaction marked ``forward`` (see :mod:`.origin`); record progress in t
 database; delete the consumed changes. A crash anywhere replays the batch, which changes
 nothing the second time.
 
+**Platform writes not carried back yet.** Both systems bump ``t_order.version`` on every
+write and both syncers copy it. An order whose center copy is at a higher version than
+legacy's row took a platform write reverse sync has not carried back yet: overwriting it
+with legacy's older state would lose that write. Such a key is left as the center has it
+and counted (``platform_newer``); reverse sync brings legacy to it. At the same version or
+below, legacy's row is applied (reverse sync's rule, the other way round: see
+:mod:`.reverse_apply`).
+
 **Backfill and sync together.** Capture is installed *before* the backfill, so every change
 after any backfill snapshot is in the log. A mapping's changes are applied only once its
 backfill has finished: applied earlier, a backfill chunk read before the change could land
@@ -35,6 +43,7 @@ from zhongtai.migrate.dependents import dependents, fan_out
 from zhongtai.migrate.mapping import Mapping, Quarantine
 from zhongtai.migrate.mappings import all_mappings
 from zhongtai.migrate.preflight import open_endpoints
+from zhongtai.migrate.reverse_specs import SPECS as REVERSE_SPECS
 from zhongtai.migrate.ripples import ripple
 from zhongtai.migrate.synccontext import ContextCache
 from zhongtai.migrate.syncloop import BatchOutcome, SyncReport, run
@@ -63,6 +72,35 @@ def backfill_marks(conn: Connection, names: Sequence[str]) -> Marks:
 
 def _ready(mark) -> bool:
     return mark is not None and mark[1] is not None
+
+
+def platform_newer(conn: Connection, mapping: Mapping, results: dict) -> set[int]:
+    """Legacy keys whose center row is at a higher version than what legacy's row maps to:
+    a platform write reverse sync has not carried back yet (rows locked till commit)."""
+    spec = REVERSE_SPECS.get(mapping.name)
+    if spec is None or spec.version is None:
+        return set()
+    main = mapping.targets[0]
+    table, column = main.table, spec.version
+    wanted = {
+        k: r[main.name][0][column]
+        for k, r in results.items()
+        if isinstance(r, dict) and r.get(main.name)
+    }
+    if not wanted:
+        return set()
+    newer: set[int] = set()
+    keys = sorted(wanted)
+    for i in range(0, len(keys), applier.CHUNK):
+        query = (
+            sa.select(table.c.legacy_id, table.c[column])
+            .where(table.c.legacy_id.in_(keys[i : i + applier.CHUNK]))
+            .with_for_update()
+        )
+        for legacy_id, version in conn.execute(query):
+            if version is not None and version > (wanted[legacy_id] or 0):
+                newer.add(int(legacy_id))
+    return newer
 
 
 class ForwardSyncer:
@@ -144,9 +182,11 @@ class ForwardSyncer:
                     continue
                 mapping = self.by_name[name]
                 self._refresh(src, mapping, pending, out)
-                bad[name] = self._apply(src, mapping, keys)
+                bad[name], newer = self._apply(src, mapping, keys)
                 applied.setdefault(name, set()).update(keys)
-                out.applied[name] += len(keys)
+                out.applied[name] += len(keys) - len(newer)
+                if newer:
+                    out.platform_newer[name] += len(newer)
                 if bad[name]:
                     out.quarantined[name] += len(bad[name])
             src.rollback()  # end the read transaction: no long-lived snapshot on legacy
@@ -179,17 +219,26 @@ class ForwardSyncer:
                     out.rippled[other] += len(more)
                     pending.setdefault(other, set()).update(more)
 
-    def _apply(self, src: Connection, mapping: Mapping, keys: set[int]) -> dict:
+    def _apply(self, src: Connection, mapping: Mapping, keys: set[int]) -> tuple[dict, set]:
+        """Apply ``keys``; (quarantined key → (reason, detail), keys left as the center has
+        them because its copy is newer)."""
         ctx = self.cache.context(mapping)
         records = source.read_many(src, mapping, sorted(keys), ctx)
         results = {k: mapping.apply(records[k]) if k in records else None for k in keys}
         with origin.transaction(self.endpoints.centers[mapping.center], origin.FORWARD) as conn:
+            newer = platform_newer(conn, mapping, results)
+            if newer:
+                logger.info("forward %s: %d row(s) newer on the platform kept (reverse sync "
+                            "carries them back): legacy keys %s", mapping.name, len(newer),
+                            ", ".join(map(str, sorted(newer)[:10])))  # fmt: skip
+                results = {k: r for k, r in results.items() if k not in newer}
             applier.apply_results(conn, mapping, results)
-        return {
+        bad = {
             k: (r.reason, f"{k}: {r.detail}")
             for k, r in results.items()
             if isinstance(r, Quarantine)
         }
+        return bad, newer
 
     def _record(self, out, cursor, changes, echoes, before, applied, waiting, from_deferred,
                 bad) -> None:  # fmt: skip

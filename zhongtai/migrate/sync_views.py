@@ -47,6 +47,8 @@ def sync_table(report: SyncReport) -> Table:
     if report.direction == "reverse":
         counts += [("of stores off platform", report.out_of_scope),
                    ("conflicts (legacy kept)", report.conflicts)]  # fmt: skip
+    else:
+        counts += [("newer on platform (kept)", report.platform_newer)]
     table.add_column("mapping")
     for column, _ in counts:
         table.add_column(column, justify="right")

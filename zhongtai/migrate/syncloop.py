@@ -30,6 +30,7 @@ class BatchOutcome:
     quarantined: Counter = field(default_factory=Counter)  # mapping → keys not mappable
     out_of_scope: Counter = field(default_factory=Counter)  # reverse: written, store off platform
     conflicts: Counter = field(default_factory=Counter)  # reverse: legacy's newer write kept
+    platform_newer: Counter = field(default_factory=Counter)  # forward: center row newer, kept
     rippled: Counter = field(default_factory=Counter)  # mapping → keys a changed fact added
     full: bool = False  # the batch was full: more changes are waiting
 
@@ -56,6 +57,7 @@ class SyncReport:
     quarantined: Counter = field(default_factory=Counter)
     out_of_scope: Counter = field(default_factory=Counter)
     conflicts: Counter = field(default_factory=Counter)
+    platform_newer: Counter = field(default_factory=Counter)
     rippled: Counter = field(default_factory=Counter)
     backlog: Backlog = field(default_factory=Backlog)
     seconds: float = 0.0
@@ -65,7 +67,8 @@ class SyncReport:
         self.changes += outcome.changes
         self.echoes += outcome.echoes
         self.last_id = max(self.last_id, outcome.last_id)
-        for name in ("applied", "deferred", "quarantined", "out_of_scope", "conflicts", "rippled"):
+        for name in ("applied", "deferred", "quarantined", "out_of_scope", "conflicts",
+                     "platform_newer", "rippled"):  # fmt: skip
             getattr(self, name).update(getattr(outcome, name))
 
     def as_dict(self) -> dict:
@@ -80,6 +83,7 @@ class SyncReport:
             "quarantined": dict(self.quarantined),
             "out_of_scope": dict(self.out_of_scope),
             "conflicts": dict(self.conflicts),
+            "platform_newer": dict(self.platform_newer),
             "rippled": dict(self.rippled),
             "backlog": {
                 "changes": self.backlog.count,

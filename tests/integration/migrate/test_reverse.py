@@ -11,8 +11,12 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+from tests.integration.legacy.legacy_fixtures import meituan_new
 from zhongtai.db import create_engine
+from zhongtai.legacy import meituan
 from zhongtai.legacy import schema as ls
+from zhongtai.legacy.clock import local_str, now_local
+from zhongtai.legacy.ingest import ingest_new
 from zhongtai.migrate import source
 from zhongtai.migrate.backfill import backfill
 from zhongtai.migrate.capture import CaptureError, install_capture
@@ -23,11 +27,13 @@ from zhongtai.migrate.reverse import ReverseSyncer
 from zhongtai.migrate.status import migrate_status
 from zhongtai.migrate.sync import ForwardSyncer
 from zhongtai.migrate.syncloop import run
+from zhongtai.platform.gateway import intake
 from zhongtai.platform.ids import PLATFORM_ID_BASE
 from zhongtai.platform.order import service as orders
 from zhongtai.platform.order.lines import OrderItem
 from zhongtai.platform.order.model import Channel, OrderType
 from zhongtai.platform.order.placing import OrderDraft
+from zhongtai.platform.order.schemas import OrderIn, push_key
 from zhongtai.platform.order.status import MainStatus, RefundStatus
 from zhongtai.platform.order.uow import SqlOrderUnitOfWork
 from zhongtai.platform.payment import service as payments
@@ -307,3 +313,119 @@ def test_the_orders_inverse_gives_back_every_seeded_orders_legacy_state(seeded_l
 
     assert [d for d in odd if not planted(d)] == []
     assert len(odd) <= seen // 50
+
+
+def test_a_channel_repush_to_legacy_after_a_rollback_is_a_duplicate(both_ways):
+    # The platform takes a Meituan order for a canary store; reverse sync carries it back;
+    # the route is rolled back and Meituan re-pushes the same order, now to legacy. Legacy's
+    # push log must know the push: no second order, and forward sync keeps running (the
+    # centers refuse two orders with one channel order id).
+    env, fwd, rev, engines, stores, inside, _ = both_ways
+    run(fwd), run(rev)
+    code, channel_order_id = inside[0], "9100000000000031337"
+    pushed = meituan.parse_new(meituan_new(channel_order_id))
+    store = {"id": stores[code], "store_code": code, "name": "店", "tenant_id": 1}
+    body = OrderIn(**intake.channel_order(pushed, store, {}, now_local()))
+    uow = SqlOrderUnitOfWork(engines["order"])
+    taken = orders.create_order(
+        uow, body.draft(), push=push_key(body.push), numbering=body.numbering_model()
+    )
+    assert not taken.duplicate
+
+    back = run(rev)
+    assert back.applied["orders"] == 1
+    o, log = ls.t_order, ls.t_push_log
+    ((legacy_id,),) = env.legacy(sa.select(o.c.id).where(o.c.channel_order_id == channel_order_id))
+    assert env.legacy(sa.select(log.c.channel, log.c.push_type, log.c.order_id)
+                      .where(log.c.channel_order_id == channel_order_id)) == [
+        (1, "new", legacy_id)
+    ]  # fmt: skip
+    assert run(fwd).applied == {}  # the push log row reverse sync wrote does not come back
+
+    legacy = create_engine(env.url("legacy"))
+    try:
+        assert ingest_new(legacy, pushed, ("id", stores[code])) is False
+    finally:
+        legacy.dispose()
+    assert env.legacy(sa.select(o.c.id).where(o.c.channel_order_id == channel_order_id)) == [
+        (legacy_id,)
+    ]
+    # Legacy keeps writing the order after the rollback; forward sync carries it over.
+    env.legacy(sa.update(o).where(o.c.id == legacy_id)
+               .values(remark="after the rollback", version=o.c.version + 1))  # fmt: skip
+    forward = run(fwd)
+    assert forward.applied["orders"] == 1 and not forward.quarantined
+    with engines["order"].connect() as conn:
+        rows = conn.execute(
+            sa.text("SELECT id, remark FROM orders WHERE channel_order_id = :c"),
+            {"c": channel_order_id},
+        ).all()
+    assert rows == [(taken.order.id, "after the rollback")]
+
+
+def test_a_row_born_on_the_platform_and_deleted_there_is_deleted_in_legacy_by_its_legacy_id(
+    both_ways,
+):
+    # A payment born on the platform has a center id in the platform's range and a legacy id
+    # of legacy's choosing; deleted on the platform, its legacy twin goes, and no other row.
+    env, fwd, rev, engines, stores, inside, _ = both_ways
+    run(fwd), run(rev)
+    legacy_id, order_no = _completed_order(env, inside)
+    payments.create_payment(SqlPaymentUnitOfWork(engines["payment"]),
+                            out_trade_no="PDEL" + order_no, order_no=order_no,
+                            channel="WX_JSAPI", amount=100)  # fmt: skip
+    assert run(rev).applied["payments"] == 1
+    p = ls.t_payment
+    ((twin,),) = env.legacy(sa.select(p.c.id).where(p.c.out_trade_no == "PDEL" + order_no))
+    with engines["payment"].connect() as conn:
+        (center_id,) = conn.execute(
+            sa.text("SELECT id FROM payments WHERE out_trade_no = :n"), {"n": "PDEL" + order_no}
+        ).one()
+    assert center_id >= PLATFORM_ID_BASE > twin
+    others = _legacy_payments(env)
+    with engines["payment"].begin() as conn:
+        conn.execute(sa.text("DELETE FROM payments WHERE id = :id"), {"id": center_id})
+
+    back = run(rev)
+    assert back.applied["payments"] == 1
+    assert env.legacy(sa.select(p.c.id).where(p.c.id == twin)) == []
+    assert _legacy_payments(env) == [r for r in others if r[0] != twin]
+
+
+def _legacy_payments(env) -> list[tuple]:
+    p = ls.t_payment
+    return [tuple(r) for r in env.legacy(sa.select(p).order_by(p.c.id))]
+
+
+def test_forward_sync_keeps_a_platform_write_reverse_sync_has_not_carried_back(both_ways):
+    # The platform takes a refund request (the center's order version moves past legacy's);
+    # before reverse sync runs, legacy writes a status-log row of that order, which re-syncs
+    # the order forward. Legacy's row is older than the center's: it must not overwrite the
+    # platform's write; reverse sync then carries that write to legacy.
+    env, fwd, rev, engines, _, inside, _ = both_ways
+    run(fwd), run(rev)
+    legacy_id, order_no = _completed_order(env, inside)
+    orders.change_refund(SqlOrderUnitOfWork(engines["order"]), order_no, RefundStatus.APPLIED,
+                         source="USER", reason="asked on the platform")  # fmt: skip
+    log = ls.t_order_status_log
+    env.legacy(sa.insert(log).values(order_id=legacy_id, from_status=5, to_status=5, source="POS",
+                                     remark="reprinted", create_time=local_str()))  # fmt: skip
+
+    forward = run(fwd)
+    assert forward.platform_newer == {"orders": 1} and not forward.applied["orders"]
+    assert _center_refund(engines, order_no) == "APPLIED"
+    assert run(rev).applied["orders"] == 1
+    o = ls.t_order
+    assert env.legacy(sa.select(o.c.status, o.c.refund_status).where(o.c.id == legacy_id)) == [
+        (7, 1)
+    ]
+    again = run(fwd)
+    assert not again.applied and not again.platform_newer
+    assert _center_refund(engines, order_no) == "APPLIED"
+
+
+def _center_refund(engines, order_no: str) -> str:
+    with engines["order"].connect() as conn:
+        return conn.execute(
+            sa.text("SELECT refund_status FROM orders WHERE order_no = :n"), {"n": order_no}
+        ).scalar()
