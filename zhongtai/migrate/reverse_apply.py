@@ -20,6 +20,11 @@ Channel pushes the platform took for an order (its ``channel_pushes`` rows) go b
 idempotency check reads, so a channel re-pushing the order to legacy after a rollback gets
 the duplicate answer instead of creating a second order (which forward sync could not apply:
 the order center keeps one order per channel order id).
+
+An order born on the platform carries a number of the store's day (``{channel}{yyMMdd}
+{store}{serial}``) the platform took from its own counter; legacy's counter (``t_day_seq``)
+is raised to that serial when the order is written back (:func:`reserve_serial`), so the
+legacy app's next order of that store and day after a rollback does not take the same number.
 """
 
 from __future__ import annotations
@@ -32,7 +37,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from zhongtai.legacy.clock import local_str
-from zhongtai.legacy.schema import t_order, t_order_status_log, t_push_log
+from zhongtai.legacy.order_no import ORDER_NO
+from zhongtai.legacy.schema import t_day_seq, t_order, t_order_status_log, t_push_log
 from zhongtai.migrate.mapping import Mapped, Mapping, normalise
 from zhongtai.migrate.reverse_specs import ReverseSpec
 from zhongtai.migrate.times import utc_to_local
@@ -130,6 +136,8 @@ def write_back(
     if current is None:
         values = dict(fields) if legacy_id is None else {**fields, "id": legacy_id}
         new_id = conn.execute(sa.insert(table).values(**values)).inserted_primary_key[0]
+        if spec.day_seq:
+            reserve_serial(conn, fields.get("store_id"), fields.get(spec.natural_key))
         _replace_children(conn, mapping, legacy_rows, new_id)
         if spec.status_log:
             _log_status(conn, new_id, None, fields["status"])
@@ -153,6 +161,21 @@ def write_back(
     if spec.status_log and "status" in changed:
         _log_status(conn, legacy_id, current["status"], fields["status"])
     return WriteBack("updated" if changed else "unchanged", int(legacy_id))
+
+
+def reserve_serial(conn: Connection, store_id: int | None, order_no: str | None) -> None:
+    """Raise legacy's day counter of ``store_id`` to the serial inside ``order_no`` (an order
+    number of another form, or no store, changes nothing)."""
+    match = ORDER_NO.match(order_no or "")
+    if store_id is None or match is None:
+        return
+    serial, biz_date = int(match["serial"]), "20" + match["day"]
+    where = sa.and_(t_day_seq.c.store_id == store_id, t_day_seq.c.biz_date == biz_date)
+    seq = conn.execute(sa.select(t_day_seq.c.seq).where(where).with_for_update()).scalar()
+    if seq is None:
+        conn.execute(sa.insert(t_day_seq).values(store_id=store_id, biz_date=biz_date, seq=serial))
+    elif seq < serial:
+        conn.execute(sa.update(t_day_seq).where(where).values(seq=serial))
 
 
 def delete_back(

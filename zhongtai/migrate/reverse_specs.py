@@ -20,6 +20,8 @@ backwards through its ``inverse``; the spec adds what the inverse cannot know:
                  (a conflict, reported) instead of being overwritten with an older state.
 ``pushes``       carry the order's ``channel_pushes`` rows (the channel pushes the platform
                  took) into ``t_push_log``, which legacy's push idempotency check reads.
+``day_seq``      a created order raises legacy's store-day counter (``t_day_seq``) to the
+                 serial in its order number, so legacy does not number another order alike.
 
 Stores, the menu and members are brand-wide master data, not keyed by store traffic, and are
 not reverse-synced.
@@ -46,6 +48,7 @@ class ReverseSpec:
     status_log: bool = False
     version: str | None = None
     pushes: bool = False
+    day_seq: bool = False
 
 
 SPECS = {
@@ -58,6 +61,7 @@ SPECS = {
         status_log=True,
         version="version",
         pushes=True,
+        day_seq=True,
     ),
     "payments": ReverseSpec(
         "payments", natural_key="out_trade_no", order_no="order_no", parent="order_id"

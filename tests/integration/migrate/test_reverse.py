@@ -361,6 +361,15 @@ def test_a_channel_repush_to_legacy_after_a_rollback_is_a_duplicate(both_ways):
             {"c": channel_order_id},
         ).all()
     assert rows == [(taken.order.id, "after the rollback")]
+    # The store's next order on legacy gets a number of its own, not the platform order's.
+    legacy = create_engine(env.url("legacy"))
+    try:
+        assert ingest_new(legacy, meituan.parse_new(meituan_new("9100000000000031338")),
+                          ("id", stores[code])) is True  # fmt: skip
+    finally:
+        legacy.dispose()
+    numbers = env.legacy(sa.select(o.c.order_no).where(o.c.store_id == stores[code]))
+    assert len(numbers) == len(set(numbers))
 
 
 def test_a_row_born_on_the_platform_and_deleted_there_is_deleted_in_legacy_by_its_legacy_id(
