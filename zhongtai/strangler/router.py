@@ -30,6 +30,7 @@ from zhongtai.strangler.storekeys import ORDER_KINDS
 
 logger = logging.getLogger(__name__)
 DECISION = "zhongtai.decision"
+BODY = frozenset({"json", "form", "xml"})  # key sources that read the request body
 
 
 def header_dict(headers: http.Headers) -> dict[str, str]:
@@ -107,11 +108,14 @@ class Router:
 
     def _find_key(self, flow: http.HTTPFlow, dec: Decision, learns: bool) -> None:
         req, route = flow.request, dec.route
+        # Only what the route's key specs read: a path-keyed read decodes no header, query
+        # or body (about half the router's CPU on a shadowed GET before).
+        sources = {spec.source for spec in route.keys}
         view = RequestView(
             dec.params,
-            dict(req.query.items()),
-            header_dict(req.headers),
-            req.get_content(strict=False) or b"",
+            dict(req.query.items()) if "query" in sources else {},
+            header_dict(req.headers) if "header" in sources else {},
+            (req.get_content(strict=False) or b"") if not sources.isdisjoint(BODY) else b"",
             req.headers.get("content-type", ""),
         )
         hit = find_key(route.keys, view, self.rt.store_keys.resolve)
