@@ -151,6 +151,29 @@ def test_claim_and_ack(uow):
     assert again[0].external_refs["POS"].attempts == 2
 
 
+def test_a_refund_set_aside_is_found_by_its_sub_status(uow):
+    for no in ("A1", "A2", "A3"):
+        service.create_order(uow, draft(no))
+        service.change_status(uow, no, M.ACCEPTED, source="POS")
+    for no in ("A1", "A2"):
+        service.change_refund(uow, no, RefundStatus.APPLIED, source="MT_PUSH")
+    # The store carries on with A1 while its refund is open; A2 waits for the decision.
+    service.change_status(uow, "A1", M.COMPLETED, source="POS", sub_status="ASIDE")
+    service.change_status(uow, "A3", M.COMPLETED, source="POS")
+    settled = (RefundStatus.NONE, RefundStatus.REJECTED)
+    open_ = (RefundStatus.APPLIED, RefundStatus.ARBITRATING)
+    cases = {
+        OrderQuery(main_statuses=(M.COMPLETED,), refund_statuses=settled): ["A3"],
+        OrderQuery(
+            main_statuses=(M.COMPLETED,), refund_statuses=settled, open_refund_sub_status="ASIDE"
+        ): ["A3", "A1"],
+        OrderQuery(refund_statuses=open_): ["A2", "A1"],
+        OrderQuery(refund_statuses=open_, not_sub_status="ASIDE"): ["A2"],
+    }
+    for query, expected in cases.items():
+        assert [o.order_no for o in service.search_orders(uow, query)[1]] == expected, query
+
+
 def test_search_filters_sorts_and_pages(uow):
     service.create_order(uow, draft("E1", customer={"phone": "18449039731_7333"}))
     service.create_order(uow, draft("E2", member_id=9, placed_at=T0 + timedelta(hours=1)))

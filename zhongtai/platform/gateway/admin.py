@@ -26,7 +26,7 @@ from zhongtai.migrate.transforms import CHANNEL_NAMES
 from zhongtai.platform.clients import CenterCallError
 from zhongtai.platform.gateway.calls import CenterCalls
 from zhongtai.platform.gateway.context import Gateway, center_calls, gateway
-from zhongtai.platform.gateway.legacy_format import admin_json, utc_iso
+from zhongtai.platform.gateway.legacy_format import REFUND_SET_ASIDE, admin_json, utc_iso
 from zhongtai.platform.gateway.orders import search
 
 router = APIRouter(prefix="/api/admin")
@@ -37,20 +37,23 @@ _UNPAID = ("CREATED", "PENDING_PAYMENT")
 _LIVE = ("PAID", "ACCEPTED", "PREPARING", "READY", "DELIVERING", "COMPLETED")
 # Legacy status → the order-center filters of the orders that show it (the inverse of
 # legacy_order_status: an open refund is 7, a settled one 8 unless cancelled, PAID with the
-# EXCEPTION sub-status -1).
+# EXCEPTION sub-status -1; an open refund set aside shows the main status, see legacy_format).
+_ASIDE = ("open_refund_sub_status", REFUND_SET_ASIDE)
 STATUS_FILTERS: dict[int, list[tuple[str, Any]]] = {
     -1: [("main_status", "PAID"), *(("refund_status", r) for r in SETTLED)]
     + [("sub_status", "EXCEPTION")],
     0: [("main_status", s) for s in _UNPAID] + [("refund_status", r) for r in SETTLED],
     1: [("main_status", "PAID"), *(("refund_status", r) for r in SETTLED)]
     + [("no_sub_status", "true")],
-    2: [("main_status", "ACCEPTED"), *(("refund_status", r) for r in SETTLED)],
-    3: [("main_status", "PREPARING"), *(("refund_status", r) for r in SETTLED)],
+    2: [("main_status", "ACCEPTED"), *(("refund_status", r) for r in SETTLED), _ASIDE],
+    3: [("main_status", "PREPARING"), *(("refund_status", r) for r in SETTLED), _ASIDE],
     4: [("main_status", "READY"), ("main_status", "DELIVERING")]
-    + [("refund_status", r) for r in SETTLED],
-    5: [("main_status", "COMPLETED"), *(("refund_status", r) for r in SETTLED)],
-    6: [("main_status", "CANCELLED"), *(("refund_status", r) for r in (*SETTLED, "SUCCEEDED"))],
-    7: [("refund_status", "APPLIED"), ("refund_status", "ARBITRATING")],
+    + [*(("refund_status", r) for r in SETTLED), _ASIDE],
+    5: [("main_status", "COMPLETED"), *(("refund_status", r) for r in SETTLED), _ASIDE],
+    6: [("main_status", "CANCELLED"), *(("refund_status", r) for r in (*SETTLED, "SUCCEEDED"))]
+    + [_ASIDE],
+    7: [("refund_status", "APPLIED"), ("refund_status", "ARBITRATING")]
+    + [("not_sub_status", REFUND_SET_ASIDE)],
     8: [("main_status", s) for s in (*_UNPAID, *_LIVE)] + [("refund_status", "SUCCEEDED")],
 }
 

@@ -22,6 +22,7 @@ from zhongtai.migrate.transforms import channel_code
 from zhongtai.platform.gateway.calls import CenterCalls
 from zhongtai.platform.gateway.legacy_format import (
     OWN_CHANNELS,
+    carry_on,
     legacy_amounts,
     pay_status_of,
     status_of,
@@ -60,7 +61,12 @@ async def cancel(
     check_move(order_no, status_of(order), OrderStatus.CANCELLED)
     refund = order["channel"] in OWN_CHANNELS and pay_status_of(order) == PayStatus.PAID
     steps = [
-        write(calls, order_no, "/status", {"to": "CANCELLED", "source": source, "reason": reason})
+        write(
+            calls,
+            order_no,
+            "/status",
+            carry_on(order, {"to": "CANCELLED", "source": source, "reason": reason}),
+        )
     ]
     if refund:
         amount = order["paid_amount"]

@@ -70,10 +70,34 @@ def utc_iso(moment: datetime) -> str:
 # --------------------------------------------------------------------------- order statuses
 
 
+# Sub-status the gateway writes when a store or channel moves an order on while its refund is
+# open (legacy 7 → 1..5): the legacy then showed the new status with ``refund_status`` still 1
+# (or 3), and judged the next step on that status, not on 7.
+REFUND_SET_ASIDE = "REFUND_SET_ASIDE"
+OPEN_REFUNDS = ("APPLIED", "ARBITRATING")
+
+
+def refund_open(view: Mapping[str, Any]) -> bool:
+    return view["refund_status"] in OPEN_REFUNDS
+
+
+def legacy_status(view: Mapping[str, Any]) -> tuple[int, int]:
+    """The legacy (``status``, ``refund_status``) of a center order."""
+    main, refund, sub = view["main_status"], view["refund_status"], view["sub_status"]
+    if sub == REFUND_SET_ASIDE and refund in OPEN_REFUNDS:
+        status, _ = legacy_order_status(main, "NONE")
+        return status, refund_status_to_legacy(refund)
+    return legacy_order_status(main, refund, sub)
+
+
 def status_of(view: Mapping[str, Any]) -> int:
     """The legacy ``t_order.status`` of a center order."""
-    status, _ = legacy_order_status(view["main_status"], view["refund_status"], view["sub_status"])
-    return status
+    return legacy_status(view)[0]
+
+
+def carry_on(view: Mapping[str, Any], move: dict[str, Any]) -> dict[str, Any]:
+    """A main-status move of ``view``; with a refund open it sets the refund aside (above)."""
+    return {**move, "sub_status": REFUND_SET_ASIDE} if refund_open(view) else move
 
 
 def pay_status_of(view: Mapping[str, Any]) -> int:
@@ -147,9 +171,7 @@ def legacy_order(view: Mapping[str, Any]) -> dict[str, Any]:
     ext = view.get("channel_ext") or {}
     pos = (view.get("external_refs") or {}).get("POS") or {}
     stated = ext.get(LEGACY_AMOUNTS) or {}
-    status, refund = legacy_order_status(
-        view["main_status"], view["refund_status"], view["sub_status"]
-    )
+    status, refund = legacy_status(view)
     return {
         "order_no": view["order_no"],
         "channel": channel_code(view["channel"]),

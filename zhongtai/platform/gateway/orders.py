@@ -23,6 +23,7 @@ from zhongtai.legacy.envelope import (
 from zhongtai.legacy.status import IllegalTransition, OrderStatus, check_transition
 from zhongtai.platform.clients import CenterCallError
 from zhongtai.platform.gateway.calls import CenterCalls
+from zhongtai.platform.gateway.legacy_format import REFUND_SET_ASIDE, carry_on, refund_open
 
 MAIN = {
     OrderStatus.NEW: "PAID",
@@ -68,6 +69,12 @@ def refused(order_no: str, exc: CenterCallError) -> LegacyError:
     """A center refusal of a write the legacy rules allowed, in the legacy's terms."""
     if exc.status == 404:
         return unknown_order(order_no)
+    if exc.status == 409 and exc.code == "ILLEGAL_TRANSITION":
+        return LegacyError(
+            ILLEGAL_TRANSITION,
+            f"order {order_no}: the order center refuses this move ({exc.message}); the "
+            "legacy allowed it, see the platform's known differences",
+        )
     if exc.status == 409:
         return LegacyError(
             ILLEGAL_TRANSITION, f"order {order_no} is being changed by other requests; retry"
@@ -104,6 +111,19 @@ async def write(calls: CenterCalls, order_no: str, path: str, body: dict[str, An
     except CenterCallError as exc:
         raise refused(order_no, exc) from None
     return result["order"]
+
+
+async def move_main(calls: CenterCalls, order: dict[str, Any], move: dict[str, Any]) -> dict:
+    """Move the order's main status (``move`` is the ``/status`` body) as the legacy moved
+    its status: with a refund open the refund is set aside (see ``carry_on``), and a move to
+    the main status the order already has (legacy 2 → 7 → 2) only sets it aside."""
+    move = carry_on(order, move)
+    if refund_open(order) and move["to"] == order["main_status"] and "handoff" not in move:
+        aside = {k: v for k, v in move.items() if k in ("source", "reason", "push")}
+        return await write(
+            calls, order["order_no"], "/sub-status", {**aside, "sub_status": REFUND_SET_ASIDE}
+        )
+    return await write(calls, order["order_no"], "/status", move)
 
 
 async def search(calls: CenterCalls, params: list[tuple[str, Any]]) -> dict[str, Any]:

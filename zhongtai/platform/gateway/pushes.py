@@ -30,12 +30,13 @@ from zhongtai.platform.gateway import intake
 from zhongtai.platform.gateway.calls import CenterCalls
 from zhongtai.platform.gateway.catalog import resolve_codes
 from zhongtai.platform.gateway.context import Gateway
-from zhongtai.platform.gateway.legacy_format import status_of
+from zhongtai.platform.gateway.legacy_format import refund_open, status_of
 from zhongtai.platform.gateway.orders import (
     check_move,
     find_push,
     get_order,
     main_status,
+    move_main,
     unknown_channel_order,
     write,
 )
@@ -149,7 +150,7 @@ async def _apply(calls: CenterCalls, change: Change, order: dict[str, Any]) -> N
     if action is Action.STATUS:
         check_move(order_no, current, target)
         body = {"to": main_status(target, order["order_type"]), "source": source, "push": push}
-        await write(calls, order_no, "/status", {**body, "reason": change.remark})
+        await move_main(calls, order, {**body, "reason": change.remark})
         return
     if action is Action.REFUND_REJECT and current != OrderStatus.REFUNDING:
         raise LegacyError(
@@ -175,10 +176,11 @@ async def _apply(calls: CenterCalls, change: Change, order: dict[str, Any]) -> N
             "reason": change.remark,
             "channel_refund_id": change.refund_id,
         }
-        await asyncio.gather(
-            write(calls, order_no, "/refund-status", {"to": "APPLIED", **common}),
-            create_refund(calls, order_no, record),
-        )
+        if refund_open(order):  # set aside (legacy 7 → 5 → 7): under way again, a new record
+            track = write(calls, order_no, "/sub-status", {"sub_status": None, **common})
+        else:
+            track = write(calls, order_no, "/refund-status", {"to": "APPLIED", **common})
+        await asyncio.gather(track, create_refund(calls, order_no, record))
         return
     pending = open_refund(refunds, change.refund_id)
     if action is Action.REFUND_AGREE:

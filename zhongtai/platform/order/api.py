@@ -8,8 +8,8 @@ What the application layer uses to keep the legacy contract:
   order it names; ``POST /orders/{order_no}/pushes`` — acknowledge a push that changes nothing;
 * ``GET /orders/{order_no}``, ``GET /orders/by-channel/{channel}/{channel_order_id}``,
   ``GET /orders?store_id=&main_status=&refund_status=&channel=&member_id=&sub_status=
-  &no_sub_status=&phone=&placed_from=&placed_to=&page=&size=&sort=`` — each with
-  ``view=coarse|medium|fine``;
+  &no_sub_status=&not_sub_status=&open_refund_sub_status=&phone=&placed_from=&placed_to=&page=
+  &size=&sort=`` — each with ``view=coarse|medium|fine``;
 * ``POST /orders/{order_no}/status`` (optionally with a handoff step: POS ack + ACCEPTED),
   ``/sub-status``, ``/refund-status``; ``PUT /orders/{order_no}/handoffs/{system}``;
 * ``POST /handoffs/{system}/claim`` — the POS pull: the store's oldest unpulled orders,
@@ -78,6 +78,11 @@ def search_orders(
     member_id: int | None = None,
     sub_status: str | None = None,
     no_sub_status: bool = False,
+    not_sub_status: str | None = None,
+    open_refund_sub_status: Annotated[
+        str | None,
+        Query(description="an open refund with this sub-status also passes refund_status"),
+    ] = None,
     phone: Annotated[str | None, Query(description="digits the recipient phone contains")] = None,
     placed_from: datetime | None = None,
     placed_to: datetime | None = None,
@@ -95,6 +100,8 @@ def search_orders(
         member_id=member_id,
         sub_status=sub_status,
         no_sub_status=no_sub_status,
+        not_sub_status=not_sub_status,
+        open_refund_sub_status=open_refund_sub_status,
         phone_digits=phone,
         placed_from=utc_or_none(placed_from),
         placed_to=utc_or_none(placed_to),

@@ -22,7 +22,6 @@ from zhongtai.platform.order.handoff import ExternalRef, HandoffState
 from zhongtai.platform.order.lines import Discount, OrderItem
 from zhongtai.platform.order.money import Amounts, MoneyError
 from zhongtai.platform.order.status import (
-    OPEN_REFUNDS,
     PAID_STATUSES,
     IllegalTransition,
     MainStatus,
@@ -174,16 +173,14 @@ class Order:
         sub_status: str | None = None,
         reason: str | None = None,
     ) -> StatusChange:
-        """Move the main status; the sub-status is replaced (cleared when not given)."""
+        """Move the main status; the sub-status is replaced (cleared when not given).
+
+        The refund track does not block it: an open refund stays open. Only a fully refunded
+        order is held (it may only be cancelled).
+        """
         self._check_alive()
-        if self.refund_status in OPEN_REFUNDS:
-            raise OrderConflict(
-                f"order {self.order_no} has an open refund ({self.refund_status}); its main "
-                f"status cannot change to {target}",
-                code="REFUND_OPEN",
-                hint="settle the refund first (SUCCEEDED, REJECTED or revoked)",
-                details={"refund_status": str(self.refund_status), "to": str(target)},
-            )
+        # An open refund does not hold the main status: the store may carry on (legacy let a
+        # POS or channel move an order out of 7 退款中) and the refund stays open on its track.
         if self.fully_refunded and target is not MainStatus.CANCELLED:
             raise IllegalTransition(
                 "main", self.main_status, target, frozenset({MainStatus.CANCELLED})

@@ -20,7 +20,7 @@ from datetime import datetime
 
 from zhongtai.platform.errors import InvalidInput
 from zhongtai.platform.order.model import Channel, Order
-from zhongtai.platform.order.status import MainStatus, RefundStatus
+from zhongtai.platform.order.status import OPEN_REFUNDS, MainStatus, RefundStatus
 
 PHONE_FORMATTING = (" ", "-", "+", "(", ")", ".")
 MIN_PHONE_DIGITS = 4
@@ -47,6 +47,10 @@ class OrderQuery:
     member_id: int | None = None
     sub_status: str | None = None  # exactly this sub-status
     no_sub_status: bool = False  # only orders without a sub-status
+    not_sub_status: str | None = None  # leave out orders with this sub-status
+    # With refund_statuses: an order with an open refund and this sub-status passes the refund
+    # filter too (an application's marker that it set the open refund aside).
+    open_refund_sub_status: str | None = None
     phone_digits: str | None = None
     placed_from: datetime | None = None  # inclusive, UTC
     placed_to: datetime | None = None  # exclusive, UTC
@@ -89,11 +93,18 @@ def matches(order: Order, q: OrderQuery) -> bool:
         q.include_deleted or order.deleted_at is None,
         q.store_id is None or order.store_id == q.store_id,
         not q.main_statuses or order.main_status in q.main_statuses,
-        not q.refund_statuses or order.refund_status in q.refund_statuses,
+        not q.refund_statuses
+        or order.refund_status in q.refund_statuses
+        or (
+            q.open_refund_sub_status is not None
+            and order.refund_status in OPEN_REFUNDS
+            and order.sub_status == q.open_refund_sub_status
+        ),
         q.channel is None or order.channel == q.channel,
         q.member_id is None or order.member_id == q.member_id,
         q.sub_status is None or order.sub_status == q.sub_status,
         not q.no_sub_status or order.sub_status is None,
+        q.not_sub_status is None or order.sub_status != q.not_sub_status,
         q.placed_from is None or order.placed_at >= q.placed_from,
         q.placed_to is None or order.placed_at < q.placed_to,
         q.phone_digits is None

@@ -29,7 +29,7 @@ from zhongtai.platform.order.rows import (
     static_rows,
 )
 from zhongtai.platform.order.sequences import next_day_value
-from zhongtai.platform.order.status import MainStatus, RefundStatus
+from zhongtai.platform.order.status import OPEN_REFUNDS, MainStatus, RefundStatus
 
 
 class DuplicateKey(Conflict):
@@ -337,7 +337,12 @@ class SqlOrderRepository(OrderRepository):
         if q.main_statuses:
             where &= c.main_status.in_([s.value for s in q.main_statuses])
         if q.refund_statuses:
-            where &= c.refund_status.in_([s.value for s in q.refund_statuses])
+            refund = c.refund_status.in_([s.value for s in q.refund_statuses])
+            if q.open_refund_sub_status is not None:
+                refund |= c.refund_status.in_([s.value for s in OPEN_REFUNDS]) & (
+                    c.sub_status == q.open_refund_sub_status
+                )
+            where &= refund
         if q.channel is not None:
             where &= c.channel == q.channel.value
         if q.member_id is not None:
@@ -346,6 +351,8 @@ class SqlOrderRepository(OrderRepository):
             where &= c.sub_status == q.sub_status
         if q.no_sub_status:
             where &= c.sub_status.is_(None)
+        if q.not_sub_status is not None:
+            where &= c.sub_status.is_(None) | (c.sub_status != q.not_sub_status)
         if q.placed_from is not None:
             where &= c.placed_at >= q.placed_from
         if q.placed_to is not None:

@@ -146,6 +146,7 @@ def channels(c: Client, a: Actors) -> None:
         c.call(f"mt.refund.{kind}", "POST", f"{mt}/refund", data=form)
     form = meituan_refund_form(t2.order_id, t2.shop, "reject", refund_id="R-2", money=1, now=1)
     c.call("mt.refund.reject_without_refund", "POST", f"{mt}/refund", data=form)
+    refund_under_way(c, a)
     form = meituan_status_form("27000000009999999", t1.shop, "confirmed", now=a.created)
     c.call("mt.confirmed.unknown_order", "POST", f"{mt}/confirmed", data=form)
     if a.other.mt_poi_code:
@@ -170,6 +171,61 @@ def channels(c: Client, a: Actors) -> None:
     bad = {"type": 10, "shopId": a.store.ele_shop_id, "message": "[1]"}
     c.call("ele.message_not_object", "POST", "/api/channel/eleme/push", json=bad)
     return None
+
+
+def refund_under_way(c: Client, a: Actors) -> None:
+    """The store carries on while a refund is under way (legacy 7 → 5), then the refund is
+    agreed (refused: 5 → 8 is illegal), applied again (5 → 7) and rejected (back to 5)."""
+    mt = "/api/channel/meituan"
+    listing = {"store_code": a.store.store_code, "channel": 1, "date_from": a.today.isoformat()}
+    t3 = _takeout(a, "27000000009000003", "meituan")
+    c.call("mt.aside.new", "POST", f"{mt}/new", data=meituan_new_form(t3, now=a.created))
+    form = meituan_status_form(t3.order_id, t3.shop, "confirmed", now=a.created)
+    c.call("mt.aside.confirmed", "POST", f"{mt}/confirmed", data=form)
+    steps = ("apply", "completed", "agree", "apply", "reject")
+    for n, step in enumerate(steps):
+        if step == "completed":
+            form = meituan_status_form(t3.order_id, t3.shop, step, now=a.created + n)
+            c.call(f"mt.aside.{n}.{step}", "POST", f"{mt}/{step}", data=form)
+            c.call(f"admin.aside.{n}", "GET", "/api/admin/orders", params=listing)
+            continue
+        refund_id = "R-3" if n < 3 else "R-4"
+        form = meituan_refund_form(
+            t3.order_id, t3.shop, step, refund_id=refund_id, money=2.5, now=a.created + n
+        )
+        c.call(f"mt.aside.{n}.refund.{step}", "POST", f"{mt}/refund", data=form)
+    c.call("admin.aside.final", "GET", "/api/admin/orders", params=listing)
+    c.call("admin.aside.status_5", "GET", "/api/admin/orders", params={**listing, "status": 5})
+    # The POS carries on while a refund is under way (legacy 7 → 3 → 4).
+    t4 = _takeout(a, "27000000009000004", "meituan")
+    c.call("mt.aside_pos.new", "POST", f"{mt}/new", data=meituan_new_form(t4, now=a.created))
+    form = meituan_status_form(t4.order_id, t4.shop, "confirmed", now=a.created)
+    c.call("mt.aside_pos.confirmed", "POST", f"{mt}/confirmed", data=form)
+    form = meituan_refund_form(t4.order_id, t4.shop, "apply", refund_id="R-5", money=3, now=1)
+    c.call("mt.aside_pos.refund.apply", "POST", f"{mt}/refund", data=form)
+    no = _order_no(c, "mt.aside_pos.refund.apply", t4.order_id, listing)
+    root, code = "/api/pos/orders", a.store.store_code
+    for step in ("making", "ready", "making"):
+        body = {"store_code": code, "order_no": no, "progress": step}
+        c.call(f"pos.aside.{step}", "POST", f"{root}/progress", json=body)
+    c.call("mp.detail.aside", "GET", f"/api/mp/orders/{no}")
+    form = meituan_refund_form(t4.order_id, t4.shop, "agree", refund_id="R-5", money=3, now=2)
+    c.call("mt.aside_pos.refund.agree", "POST", f"{mt}/refund", data=form)
+    for status in (4, 7):
+        params = {**listing, "status": status}
+        c.call(f"admin.aside_pos.status_{status}", "GET", "/api/admin/orders", params=params)
+    body = {"store_code": code, "order_no": no, "reason": "顾客不要了"}
+    c.call("pos.aside.cancel", "POST", f"{root}/cancel", json=body)
+    c.call("admin.aside_pos.cancelled", "GET", "/api/admin/orders", params={**listing, "status": 6})
+
+
+def _order_no(c: Client, label: str, channel_order_id: str, listing: dict) -> str:
+    """The order number of a takeout order, from the admin search (both sides number alike)."""
+    found = c.call(f"{label}.find", "GET", "/api/admin/orders", params=listing).json()
+    for item in found["data"]["items"]:
+        if item["channel_order_id"] == channel_order_id:
+            return item["order_no"]
+    return "none"
 
 
 def _notify(a: Actors, trade_no: str, fee: int, result: str = "SUCCESS") -> str:

@@ -10,6 +10,10 @@ from zhongtai.legacy.status import TRANSITIONS
 from zhongtai.platform.gateway.admin import STATUS_FILTERS
 from zhongtai.platform.gateway.cache import TtlCache
 from zhongtai.platform.gateway.legacy_format import (
+    OPEN_REFUNDS,
+    REFUND_SET_ASIDE,
+    carry_on,
+    legacy_status,
     legacy_store,
     local_time,
     pay_status_of,
@@ -41,22 +45,52 @@ def matches(filters: list[tuple[str, object]], v: dict) -> bool:
     mains = [value for key, value in filters if key == "main_status"]
     refunds = [value for key, value in filters if key == "refund_status"]
     subs = [value for key, value in filters if key == "sub_status"]
+    aside = dict(filters).get("open_refund_sub_status")
+    set_aside = (
+        aside is not None and v["refund_status"] in OPEN_REFUNDS and v["sub_status"] == aside
+    )
     return (
         (not mains or v["main_status"] in mains)
-        and (not refunds or v["refund_status"] in refunds)
+        and (not refunds or v["refund_status"] in refunds or set_aside)
         and (not subs or v["sub_status"] in subs)
         and not (("no_sub_status", "true") in filters and v["sub_status"] is not None)
+        and v["sub_status"] != dict(filters).get("not_sub_status", object())
     )
 
 
+def possible_sub(main: MainStatus, sub: str | None) -> str | None:
+    """EXCEPTION marks only PAID orders; a refund is set aside only by a move past PAID."""
+    if sub == "EXCEPTION":
+        return sub if main is MainStatus.PAID else None
+    if sub == REFUND_SET_ASIDE:
+        return (
+            None
+            if main in (MainStatus.CREATED, MainStatus.PENDING_PAYMENT, MainStatus.PAID)
+            else sub
+        )
+    return sub
+
+
 @pytest.mark.parametrize(
-    "main,refund,sub", list(itertools.product(list(MainStatus), list(RefundStatus), SUBS))
+    "main,refund,sub",
+    list(itertools.product(list(MainStatus), list(RefundStatus), (*SUBS, REFUND_SET_ASIDE))),
 )
 def test_the_admin_status_filter_finds_exactly_the_orders_that_show_that_status(main, refund, sub):
-    v = view(main.value, refund.value, sub if main is MainStatus.PAID else None)
+    v = view(main.value, refund.value, possible_sub(main, sub))
     shown = status_of(v)
     found_by = {code for code, filters in STATUS_FILTERS.items() if matches(filters, v)}
     assert found_by == {shown}
+
+
+def test_a_refund_set_aside_shows_the_main_status_and_the_open_refund():
+    assert legacy_status(view("COMPLETED", "APPLIED", REFUND_SET_ASIDE)) == (5, 1)
+    assert legacy_status(view("PREPARING", "ARBITRATING", REFUND_SET_ASIDE)) == (3, 3)
+    assert legacy_status(view("CANCELLED", "APPLIED", REFUND_SET_ASIDE)) == (6, 1)
+    assert legacy_status(view("COMPLETED", "APPLIED")) == (7, 1)  # under way, not set aside
+    assert legacy_status(view("COMPLETED", "REJECTED", REFUND_SET_ASIDE)) == (5, 2)
+    move = {"to": "COMPLETED", "source": "POS"}
+    assert carry_on(view("ACCEPTED", "APPLIED"), move)["sub_status"] == REFUND_SET_ASIDE
+    assert carry_on(view("ACCEPTED", "REJECTED"), move) == move
 
 
 def test_legacy_statuses_of_the_two_tracks():

@@ -106,14 +106,16 @@ def test_refunds_run_on_their_own_track():
     assert kinds.count("REFUND_CHANGED") == 4
 
 
-def test_an_open_refund_freezes_the_main_status_until_settled():
+def test_an_open_refund_does_not_hold_the_main_status():
     order = place_order(draft(status=M.PAID), now=T0)
     order.change_refund(R.APPLIED, source="ELEME_PUSH", now=at(1))
-    with pytest.raises(OrderConflict, match=r"open refund \(APPLIED\)"):
-        order.change_status(M.ACCEPTED, source="POS", now=at(2))
-    order.change_refund(R.REJECTED, source="ELEME_PUSH", now=at(3))
-    order.change_status(M.ACCEPTED, source="POS", now=at(4))
-    assert order.main_status is M.ACCEPTED
+    order.change_status(M.ACCEPTED, source="POS", now=at(2), sub_status="REFUND_SET_ASIDE")
+    assert (order.main_status, order.refund_status) == (M.ACCEPTED, R.APPLIED)
+    with pytest.raises(IllegalTransition):  # the main track's own rules still hold
+        order.change_status(M.PAID, source="POS", now=at(3))
+    order.change_refund(R.REJECTED, source="ELEME_PUSH", now=at(4))
+    order.change_status(M.COMPLETED, source="POS", now=at(5))
+    assert (order.main_status, order.refund_status) == (M.COMPLETED, R.REJECTED)
 
 
 def test_a_revoked_application_goes_back_to_no_refund():
