@@ -137,12 +137,15 @@ def test_prometheus_metrics_and_status_show_the_same_figures(stack):
     assert "# TYPE zhongtai_request_duration_seconds histogram" in text
 
     def seven_compared():
+        # The proxy process flushes its request counts and the shadow process its compared
+        # pairs, each on its own beat: wait until status has both.
         data = json.loads(stack.cli("status", "--json").stdout)
         (route,) = [r for r in data["routes"] if r["name"] == route_name]
         figures = route["figures"]
-        return figures if figures["compared"] == 7 else None
+        both = figures["compared"] == 7 and figures["sides"]["legacy"]["requests"] == 7
+        return figures if both else None
 
-    figures = wait_for(seven_compared, "status to show the 7 compared pairs")
+    figures = wait_for(seven_compared, "status to show 7 requests and 7 compared pairs")
     data = json.loads(stack.cli("status", "--json").stdout)
     (route,) = [r for r in data["routes"] if r["name"] == route_name]
     assert route["gate"] == {"breached": False, "reasons": []}
