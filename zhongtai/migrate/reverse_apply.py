@@ -36,6 +36,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from zhongtai.legacy import push_log
 from zhongtai.legacy.clock import local_str
 from zhongtai.legacy.order_no import ORDER_NO
 from zhongtai.legacy.schema import t_day_seq, t_order, t_order_status_log, t_push_log
@@ -212,19 +213,13 @@ def carry_pushes(conn: Connection, pushes: list[MappingABC], legacy_id: int) -> 
         ):
             unfit.append(f"{push['channel']}/{order_ref}/{push_type}")
             continue
-        seen = conn.execute(
-            sa.select(log.id).where(
-                log.channel == channel,
-                log.channel_order_id == order_ref,
-                log.push_type == push_type,
-            )
-        ).first()
-        if seen is None:
+        key = push_log.PushKey(channel, order_ref, push_type)
+        if not push_log.seen(conn, key):
             conn.execute(
                 sa.insert(t_push_log).values(
-                    channel=channel,
-                    channel_order_id=order_ref,
-                    push_type=push_type,
+                    channel=key.channel,
+                    channel_order_id=key.channel_order_id,
+                    push_type=key.push_type,
                     order_id=legacy_id,
                     create_time=utc_to_local(push["received_at"]),
                 )
