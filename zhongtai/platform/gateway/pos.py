@@ -21,13 +21,12 @@ from zhongtai.legacy.status import OrderStatus
 from zhongtai.platform.gateway import aftersale
 from zhongtai.platform.gateway.calls import CenterCalls
 from zhongtai.platform.gateway.context import Gateway, center_calls, gateway
-from zhongtai.platform.gateway.legacy_format import carry_on, pos_json, status_of
+from zhongtai.platform.gateway.legacy_format import pos_json, status_of
 from zhongtai.platform.gateway.orders import (
     check_move,
     get_order,
     main_status,
     move_main,
-    write,
     wrong_store,
 )
 from zhongtai.platform.gateway.refunds import order_refunds
@@ -103,8 +102,7 @@ async def ack(body: PosAck, gw: Gw, calls: Calls) -> LegacyJSON:
         "source": "POS",
         "handoff": {"system": "POS", "state": "ACKED", "ref_no": body.ticket_no},
     }
-    move = carry_on(order, move)
-    await write(calls, order["order_no"], "/status", move)
+    await move_main(calls, order, move)
     return ok({"order_no": body.order_no, "status": int(OrderStatus.ACCEPTED)})
 
 
