@@ -8,23 +8,18 @@ since. A dry-run pull reads the same cursor and leaves it as it was.
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, time, timedelta
+from datetime import datetime
 
 import httpx
 import pytest
 
-from tests.conftest import ENGINES, new_database_url
+from tests.conftest import ENGINES
+from tests.integration.platform.gateway.seeded import seeded_centers
 from tests.integration.platform.platform_support import ThreadedServer
-from zhongtai.config import load_settings
-from zhongtai.db import drop_database
 from zhongtai.legacy.clock import SHANGHAI
-from zhongtai.migrate.backfill import backfill
-from zhongtai.platform.center import available_centers
-from zhongtai.platform.migrations import upgrade_all
 from zhongtai.platform.shadow import SHADOW_HEADER
 from zhongtai.workload.catalog_view import load_catalog
 from zhongtai.workload.payloads import Line, Takeout, meituan_new_form
-from zhongtai.workload.seed import seed_legacy
 
 PULL = "/api/channel/meituan/pull"
 
@@ -32,24 +27,12 @@ PULL = "/api/channel/meituan/pull"
 @pytest.fixture(name="seeded", scope="module", params=ENGINES)
 def seeded_fixture(request, tmp_path_factory):
     """Seeded, backfilled center databases and a running channel API; no platform yet."""
-    from zhongtai.workload.channel_api import create_app as create_channel_api
-
     ws = tmp_path_factory.mktemp(f"pull_cursor_{request.param}")
-    urls = {n: new_database_url(request.param, ws, f"zt_{n}") for n in available_centers()}
-    env = {f"ZHONGTAI_DATABASES_{n.upper()}": url for n, url in urls.items()}
-    try:
-        with ThreadedServer(create_channel_api()) as channel:
-            env["ZHONGTAI_LEGACY_CHANNEL_API"] = channel.url
-            settings = load_settings(ws, env=env, cwd=ws)
-            anchor = datetime.combine(date.today() - timedelta(days=2), time(20), SHANGHAI)
-            legacy = settings.database("legacy")
-            seed_legacy(legacy, stores=4, members=10, orders=10, seed=5, anchor=anchor)
-            upgrade_all(settings)
-            backfill(settings, [])
-            yield settings, load_catalog(legacy), channel.url
-    finally:
-        for url in urls.values():
-            drop_database(url)
+    with seeded_centers(request.param, ws, stores=4, members=10, orders=10, seed=5) as (
+        settings,
+        channel_api,
+    ):
+        yield settings, load_catalog(settings.database("legacy")), channel_api
 
 
 def deposit(channel_api: str, store, dish, order_id: str) -> None:
