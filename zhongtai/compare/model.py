@@ -235,6 +235,14 @@ class RouteParity:
     def ok(self) -> bool:
         return not self.breaches
 
+    @property
+    def verdict(self) -> str:
+        """``FAIL`` when a gate breached; ``too few`` when fewer pairs were compared than the
+        gate's minimum sample (rates shown, not judged); else ``ok``."""
+        if self.breaches:
+            return "FAIL"
+        return "too few" if self.compared < self.gates.get("min_requests", 0) else "ok"
+
     def as_dict(self) -> dict:
         return {
             "route": self.route,

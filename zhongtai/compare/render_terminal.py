@@ -10,6 +10,9 @@ from zhongtai.compare import tables as tb
 from zhongtai.compare.diff import LABELS
 from zhongtai.compare.model import DataParity, Invariants, Report, TrafficParity
 
+# A route's verdict: "too few" pairs are shown, not judged (the gate's minimum sample).
+VERDICT_STYLES = {"ok": "green", "too few": "yellow", "FAIL": "bold red"}
+
 
 def rich_table(t: tb.Table, *, skip: set[str] | frozenset[str] = frozenset()) -> Table:
     keep = [i for i, h in enumerate(t.headers) if h not in skip]
@@ -81,7 +84,7 @@ def traffic_compact(traffic: TrafficParity) -> Table:
             f"{r.mismatched:,} ({r.mismatch_rate:.1%})",
             f"{r.platform_errors:,}",
             f"{tb.ms(lg.get('p99'))} / {tb.ms(pf.get('p99'))}",
-            Text("ok" if r.ok else "FAIL", style="green" if r.ok else "bold red"),
+            Text(r.verdict, style=VERDICT_STYLES[r.verdict]),
         )
     return table
 

@@ -176,7 +176,7 @@ def traffic_summary(traffic: TrafficParity) -> Table:
         t.rows.append(
             [r.route, r.stage, n(r.compared), n(r.mismatched), pct(r.mismatch_rate),
              n(r.aa_samples), n(r.platform_errors), ms(lg.get("p50")), ms(lg.get("p99")),
-             ms(pf.get("p50")), ms(pf.get("p99")), gate, "ok" if r.ok else "FAIL"]
+             ms(pf.get("p50")), ms(pf.get("p99")), gate, r.verdict]
         )  # fmt: skip
         t.failing.append(not r.ok)
     t.note = (

@@ -36,6 +36,9 @@ def test_a_route_over_its_gates_breaks_them_and_says_by_how_much():
         "x", shadow_records()[:10], gates=Gates(max_mismatch_rate=0.0, min_requests=20)
     )
     assert small.ok  # below the minimum sample nothing is judged
+    assert (r.verdict, small.verdict) == ("FAIL", "too few")  # and the reports say so
+    lenient = Gates(max_mismatch_rate=0.5, max_error_rate=0.5)
+    assert route_parity("pos.orders", shadow_records(), gates=lenient).verdict == "ok"
 
 
 def test_latency_of_both_sides_examples_and_series():
