@@ -288,7 +288,7 @@ def test_the_orders_inverse_gives_back_every_seeded_orders_legacy_state(seeded_l
     # although paid, or with refund_status 5) come back consistent instead.
     mapping = all_mappings()["orders"]
     engine = create_engine(seeded_legacy)
-    seen, odd = 0, []
+    seen, odd, accounts = 0, [], []
     try:
         with engine.connect() as conn:
             ctx = source.build_context(conn, mapping)
@@ -301,6 +301,9 @@ def test_the_orders_inverse_gives_back_every_seeded_orders_legacy_state(seeded_l
             continue
         seen += 1
         back = mapping.inverse(out)["t_order"][0]
+        # The member an order was placed as, not the survivor of its person (a merged member's
+        # order list on legacy is the contract).
+        accounts.append((record.row["member_id"], back["member_id"], out["orders"][0]))
         state = ("status", "refund_status", "pay_status")
         if any(back[k] != record.row[k] for k in state):
             odd.append({k: (record.row[k], back[k]) for k in (*state, "channel", "pay_type")})
@@ -313,6 +316,8 @@ def test_the_orders_inverse_gives_back_every_seeded_orders_legacy_state(seeded_l
 
     assert [d for d in odd if not planted(d)] == []
     assert len(odd) <= seen // 50
+    assert [(placed, back) for placed, back, _ in accounts if placed != back] == []
+    assert any(placed != order["member_id"] for placed, _, order in accounts)  # merges seen
 
 
 def test_a_channel_repush_to_legacy_after_a_rollback_is_a_duplicate(both_ways):

@@ -66,7 +66,7 @@ def order_inverse(rows: Mapped) -> Mapped:
         "store_id": o["store_id"],
         "store_code": store.get("store_code"),
         "store_name": store.get("store_name"),
-        "member_id": o["member_id"],
+        "member_id": customer.get("member_account", o["member_id"]),
         "platform_user_id": customer.get("platform_user_id"),
         "recipient_name": customer.get("name"),
         "recipient_phone": customer.get("phone"),

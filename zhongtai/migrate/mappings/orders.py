@@ -24,7 +24,9 @@ one the center recorded. Targets: ``orders``, ``order_items``, ``order_discounts
   ``refunded_amount`` = the sum of successful t_refund rows.
 * Snapshots (the shape gateway code can rely on):
   ``customer_snapshot`` {name, phone (as stored), phone_e164, phone_ext, phone_masked,
-  address, lng, lat, platform_user_id}; ``store_snapshot`` {store_code, store_name};
+  address, lng, lat, platform_user_id, member_account (the legacy member the order was
+  placed as, before person merges: legacy lists a member's orders by it)};
+  ``store_snapshot`` {store_code, store_name};
   ``channel_ext`` {channel_status, pay_type, is_book, invoice_title, table_no, dine_people,
   hongbao (fen), raw (ext_json decoded: JSON, or URL-decoded JSON, else the text)}.
 * ``member_id`` is the surviving member of the legacy member (see ``members``).
@@ -139,6 +141,7 @@ def _customer(row) -> dict:
         "lng": lng,
         "lat": lat,
         "platform_user_id": row["platform_user_id"],
+        "member_account": row["member_id"],
     }
 
 

@@ -74,8 +74,13 @@ def customer(
     lng: float | None = None,
     lat: float | None = None,
     platform_user_id: str | None = None,
+    member_account: int | None = None,
 ) -> dict[str, Any]:
-    """The customer snapshot in the shape the migration writes (phone kept as given)."""
+    """The customer snapshot in the shape the migration writes (phone kept as given).
+
+    ``member_account`` is the member id the client ordered as: after the migration merged one
+    person's several legacy members, ``member_id`` is the survivor, and this keeps which of
+    them placed the order (legacy lists a member's orders by it)."""
     try:
         parsed = normalize_phone(phone)
     except ValueError:
@@ -90,6 +95,7 @@ def customer(
         "lng": lng,
         "lat": lat,
         "platform_user_id": platform_user_id,
+        "member_account": member_account,
     }
 
 

@@ -67,9 +67,12 @@ async def member_order_list(
     """A member's orders, newest first, one page."""
     page_no = query_int("page", page, default=1, low=1, high=100_000)
     page_size = query_int("size", size, default=20, low=1, high=100)
-    member = await require_member(gw, calls, member_id)  # merged members: the survivor's orders
+    # A member the migration merged into another answers as the survivor, but its list holds
+    # only the orders placed as this member id, as legacy's does.
+    member = await require_member(gw, calls, member_id)
     params = [
         ("member_id", member),
+        ("member_account", member_id),
         ("page", page_no),
         ("size", page_size),
         ("sort", "-placed_at"),

@@ -118,7 +118,10 @@ def order_body(
         "tenant_id": store.get("tenant_id") or 1,
         "member_id": member_id,
         "customer": intake.customer(
-            body.recipient_name, body.recipient_phone, body.recipient_address
+            body.recipient_name,
+            body.recipient_phone,
+            body.recipient_address,
+            member_account=body.member_id,
         ),
         "store_snapshot": {"store_code": store["store_code"], "store_name": store["name"]},
         "channel_ext": {

@@ -7,9 +7,9 @@ What the application layer uses to keep the legacy contract:
 * ``GET /pushes/{channel}/{channel_order_id}/{push_type}`` — was this push applied, and the
   order it names; ``POST /orders/{order_no}/pushes`` — acknowledge a push that changes nothing;
 * ``GET /orders/{order_no}``, ``GET /orders/by-channel/{channel}/{channel_order_id}``,
-  ``GET /orders?store_id=&main_status=&refund_status=&channel=&member_id=&sub_status=
-  &no_sub_status=&not_sub_status=&open_refund_sub_status=&phone=&placed_from=&placed_to=&page=
-  &size=&sort=`` — each with ``view=coarse|medium|fine``;
+  ``GET /orders?store_id=&main_status=&refund_status=&channel=&member_id=&member_account=
+  &sub_status=&no_sub_status=&not_sub_status=&open_refund_sub_status=&phone=&placed_from=
+  &placed_to=&page=&size=&sort=`` — each with ``view=coarse|medium|fine``;
 * ``POST /orders/{order_no}/status`` (optionally with a handoff step: POS ack + ACCEPTED),
   ``/sub-status``, ``/refund-status``; ``PUT /orders/{order_no}/handoffs/{system}``;
 * ``POST /handoffs/{system}/claim`` — the POS pull: the store's oldest unpulled orders,
@@ -76,6 +76,9 @@ def search_orders(
     refund_status: Annotated[list[RefundStatus] | None, Query()] = None,
     channel: Channel | None = None,
     member_id: int | None = None,
+    member_account: Annotated[
+        int | None, Query(description="the member id the order was placed as (before merges)")
+    ] = None,
     sub_status: str | None = None,
     no_sub_status: bool = False,
     not_sub_status: str | None = None,
@@ -98,6 +101,7 @@ def search_orders(
         refund_statuses=tuple(refund_status or ()),
         channel=channel,
         member_id=member_id,
+        member_account=member_account,
         sub_status=sub_status,
         no_sub_status=no_sub_status,
         not_sub_status=not_sub_status,

@@ -45,6 +45,7 @@ class OrderQuery:
     refund_statuses: tuple[RefundStatus, ...] = ()
     channel: Channel | None = None
     member_id: int | None = None
+    member_account: int | None = None  # customer_snapshot.member_account: who placed it
     sub_status: str | None = None  # exactly this sub-status
     no_sub_status: bool = False  # only orders without a sub-status
     not_sub_status: str | None = None  # leave out orders with this sub-status
@@ -102,6 +103,7 @@ def matches(order: Order, q: OrderQuery) -> bool:
         ),
         q.channel is None or order.channel == q.channel,
         q.member_id is None or order.member_id == q.member_id,
+        q.member_account is None or order.customer.get("member_account") == q.member_account,
         q.sub_status is None or order.sub_status == q.sub_status,
         not q.no_sub_status or order.sub_status is None,
         q.not_sub_status is None or order.sub_status != q.not_sub_status,

@@ -347,6 +347,9 @@ class SqlOrderRepository(OrderRepository):
             where &= c.channel == q.channel.value
         if q.member_id is not None:
             where &= c.member_id == q.member_id
+        if q.member_account is not None:
+            account = c.customer_snapshot["member_account"].as_integer()
+            where &= account == q.member_account
         if q.sub_status is not None:
             where &= c.sub_status == q.sub_status
         if q.no_sub_status:

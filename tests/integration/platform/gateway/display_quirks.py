@@ -12,7 +12,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from zhongtai.db import create_engine
-from zhongtai.legacy.schema import t_product, t_product_sku, t_store
+from zhongtai.legacy.schema import t_member, t_order, t_product, t_product_sku, t_store
 
 STORE_PHONES = ("021-62345678转8", "021-62345678,13812345678", "138 1234 5678", "13912345678")
 STALE_CATEGORY = "凉菜小吃"
@@ -47,3 +47,39 @@ def plant(legacy_url: str) -> dict[str, object]:
     finally:
         engine.dispose()
     return {"phones": phones, "stale_category": first.category_id}
+
+
+def plant_duplicate_person(legacy_url: str) -> int:
+    """Give a live member with a phone and two or more orders a second, phone-only App row
+    (source 4) with the same mobile, and move its newest order to that row; returns the new
+    member id (the migration merges it into the first)."""
+    m, o = t_member.c, t_order.c
+    engine = create_engine(legacy_url)
+    try:
+        with engine.begin() as conn:
+            owner = conn.execute(
+                sa.select(m.id, m.mobile, m.create_time)
+                .select_from(t_member.join(t_order, o.member_id == m.id))
+                .where(m.is_deleted == 0, m.mobile.is_not(None), o.del_flag == 0)
+                .group_by(m.id, m.mobile, m.create_time)
+                .having(sa.func.count() >= 2)
+                .order_by(m.id)
+                .limit(1)
+            ).one()
+            twin = conn.execute(sa.select(sa.func.max(m.id))).scalar_one() + 1
+            conn.execute(
+                sa.insert(t_member).values(
+                    id=twin,
+                    mobile=owner.mobile,
+                    nickname="App用户",
+                    source_channel=4,
+                    create_time=owner.create_time,
+                )
+            )
+            newest = conn.execute(
+                sa.select(o.id).where(o.member_id == owner.id).order_by(o.id.desc()).limit(1)
+            ).scalar_one()
+            conn.execute(sa.update(t_order).where(o.id == newest).values(member_id=twin))
+    finally:
+        engine.dispose()
+    return twin
