@@ -86,6 +86,11 @@ def read_changes(conn: Connection, limit: int) -> list[Change]:
     return [Change(int(r[0]), r[1], int(r[2]), r[3], r[4], r[5]) for r in rows]
 
 
+def last_change_id(conn: Connection) -> int:
+    """The highest id in the log now (0 when it is empty)."""
+    return int(conn.execute(sa.select(sa.func.max(change_log.c.id))).scalar() or 0)
+
+
 def delete_changes(engine: Engine, ids: Sequence[int]) -> int:
     """Remove applied changes by id (never by range: a late commit may sit in between)."""
     if not ids:

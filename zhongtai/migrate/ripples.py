@@ -11,6 +11,13 @@ to find the rows whose mapping output the difference touches:
   identities changed, the new platform members anchored on an order, and the orders that
   point at a member whose survivor changed.
 
+Both compare a fact before and after a change, so they see only changes made after the
+syncer first built it. Changes already waiting in the log then (a fresh ``migrate sync
+--once`` after traffic, the changes captured during a backfill) are in that first value but
+not yet in the centers; :data:`PENDING_RULES` find their rows from the changes themselves
+(:func:`pending_ripple`): for the people resolution, every member and new platform member of
+the persons the changed orders and members belong to now.
+
 Facts without a rule (catalog survivors, store binding owners…) are refreshed for the rows
 that change, and other rows pick up the new fact on their next change; ``zhongtai compare
 data`` shows such drift and a backfill of that mapping repairs it.
@@ -18,15 +25,16 @@ data`` shows such drift and a backfill of that mapping repairs it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from zhongtai.legacy.schema import t_order
+from zhongtai.migrate.changelog import Change
 from zhongtai.migrate.mapping import Group, GroupIndex, Lookup, Mapping
-from zhongtai.migrate.mappings.people import NEW_MEMBER_BASE, People
+from zhongtai.migrate.mappings.people import NEW_MEMBER_BASE, USER_KINDS, People
 
 Keys = dict[str, set[int]]
 IN_BATCH = 1_000
@@ -90,6 +98,60 @@ def _people(old: People, new: People, conn: Connection) -> Keys:
 # Lookup name → rule for the reference mappings (old value, new value, legacy connection).
 RULES: dict[str, Callable[[Any, Any, Connection], Keys]] = {"people": _people}
 
+
+def people_touched(
+    people: People, members: set[int], users: set[tuple[int, str]]
+) -> tuple[set[int], set[int], set[int]]:
+    """The persons ``members`` and platform ``users`` (channel, user id) belong to in
+    ``people``: (their member ids, their new platform members' anchor order ids, those of
+    their members merged into another) (pure)."""
+    survivors = {people.member(m) for m in members}
+    survivors |= {people.user_member[u] for u in users if u in people.user_member}
+    group = {m for m, s in people.survivor_of.items() if s in survivors}
+    ids = group | {s for s in survivors if s < NEW_MEMBER_BASE}
+    anchors = {s - NEW_MEMBER_BASE for s in survivors if s >= NEW_MEMBER_BASE}
+    merged = {m for m in group if people.survivor_of[m] != m}
+    return ids, anchors, merged
+
+
+def _people_pending(people: People, changes: Sequence[Change], conn: Connection) -> Keys:
+    o = t_order.c
+    members = {c.key for c in changes if c.table == "t_member"}
+    raw_users: set[tuple[int, str]] = set()
+    ordered = sorted({c.key for c in changes if c.table == "t_order"})
+    for i in range(0, len(ordered), IN_BATCH):
+        query = sa.select(o.member_id, o.channel, o.platform_user_id).where(
+            o.id.in_(ordered[i : i + IN_BATCH])
+        )
+        for member_id, channel, user in conn.execute(query):
+            if member_id is not None:
+                members.add(member_id)
+            if user is not None and channel in USER_KINDS and str(user).strip():
+                raw_users.add((channel, user))
+    users = {(channel, str(user).strip()) for channel, user in raw_users}
+    ids, anchors, merged = people_touched(people, members, users)
+    # A user's first order anchors its own member only while no legacy member is the same
+    # person: re-sync it whatever it anchors now.
+    listed = sorted(raw_users)
+    for i in range(0, len(listed), IN_BATCH):
+        query = (
+            sa.select(sa.func.min(o.id))
+            .where(sa.tuple_(o.channel, o.platform_user_id).in_(listed[i : i + IN_BATCH]))
+            .group_by(o.channel, o.platform_user_id)
+        )
+        anchors.update(conn.execute(query).scalars())
+    out: Keys = {"members": ids, "platform_customers": anchors}
+    if merged:
+        out["orders"] = _orders_of_members(conn, merged)
+    return out
+
+
+# Fact name → rule for the changes already in the log when the syncer built the fact (its
+# value, those changes of any origin, legacy connection).
+PENDING_RULES: dict[str, Callable[[Any, Sequence[Change], Connection], Keys]] = {
+    "people": _people_pending
+}
+
 # table → the columns a fact reads (None: any column), so that sync rebuilds a fact only when
 # an insert, a delete or an update of one of those columns (op ``W``) reached its tables.
 # Columns are listed only for the facts that are expensive to rebuild (whole-order scans);
@@ -141,3 +203,12 @@ def ripple(name: str, old: Any, new: Any, conn: Connection, mappings: list[Mappi
         return {m.name: set(ids) for m in mappings if m.group and m.group.name == name and ids}
     rule = RULES.get(name)
     return {k: v for k, v in rule(old, new, conn).items() if v} if rule else {}
+
+
+def pending_ripple(name: str, value: Any, changes: Sequence[Change], conn: Connection) -> Keys:
+    """Keys per mapping to re-sync for ``changes`` that fact ``name``'s first build (``value``)
+    already saw but the centers have not."""
+    rule = PENDING_RULES.get(name)
+    if rule is None or value is None or not changes:
+        return {}
+    return {k: v for k, v in rule(value, changes, conn).items() if v}

@@ -44,7 +44,7 @@ from zhongtai.migrate.mapping import Mapping, Quarantine
 from zhongtai.migrate.mappings import all_mappings
 from zhongtai.migrate.preflight import open_endpoints
 from zhongtai.migrate.reverse_specs import SPECS as REVERSE_SPECS
-from zhongtai.migrate.ripples import ripple
+from zhongtai.migrate.ripples import PENDING_RULES, pending_ripple, ripple
 from zhongtai.migrate.synccontext import ContextCache
 from zhongtai.migrate.syncloop import BatchOutcome, SyncReport, run
 
@@ -128,6 +128,8 @@ class ForwardSyncer:
             self.cache = ContextCache(self.mappings, refresh_every, self.endpoints.legacy)
             with self.endpoints.legacy.connect() as conn:
                 self.cache.baseline(conn)
+                # Changes up to here may be in the baseline already: rippled by change.
+                self._seen_by_baseline = changelog.last_change_id(conn)
         except BaseException:
             self.endpoints.dispose()
             raise
@@ -167,6 +169,7 @@ class ForwardSyncer:
             for name, keys in from_deferred.items():
                 if keys:
                     pending.setdefault(name, set()).update(keys)
+            self._ripple_pending(src, changes, pending, out)
             # Facts the fact thread finished, and changed facts whose rebuild is due: ripple.
             self._ripple(src, self.cache.collect(wait=self._settling), pending, out)
             due = self.cache.due()
@@ -213,11 +216,23 @@ class ForwardSyncer:
 
     def _ripple(self, src: Connection, facts, pending: dict, out) -> None:
         for fact in facts:
-            extra = ripple(fact.name, fact.old, fact.new, src, self.mappings)
-            for other, more in extra.items():
-                if other in self.by_name:
-                    out.rippled[other] += len(more)
-                    pending.setdefault(other, set()).update(more)
+            self._queue(ripple(fact.name, fact.old, fact.new, src, self.mappings), pending, out)
+
+    def _queue(self, extra: dict[str, set[int]], pending: dict, out) -> None:
+        for other, more in extra.items():
+            if other in self.by_name:
+                out.rippled[other] += len(more)
+                pending.setdefault(other, set()).update(more)
+
+    def _ripple_pending(self, src: Connection, changes, pending: dict, out) -> None:
+        """Ripple the changes the first build of the facts already saw (:mod:`.ripples`)."""
+        early = [c for c in changes if c.id <= self._seen_by_baseline]
+        if not changes or changes[-1].id > self._seen_by_baseline:
+            self._seen_by_baseline = 0  # past them: the usual old/new ripples from here on
+        if not early:
+            return
+        for name in PENDING_RULES:
+            self._queue(pending_ripple(name, self.cache.value(name), early, src), pending, out)
 
     def _apply(self, src: Connection, mapping: Mapping, keys: set[int]) -> tuple[dict, set]:
         """Apply ``keys``; (quarantined key → (reason, detail), keys left as the center has

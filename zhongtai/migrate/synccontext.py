@@ -128,6 +128,10 @@ class ContextCache:
         """Whether a changed fact is still waiting for its (lazy) rebuild."""
         return bool(self._dirty & set(self._values))
 
+    def value(self, name: str) -> Any:
+        """Fact ``name`` as last built (None when it has not been)."""
+        return self._values.get(name)
+
     def uses(self, mapping: Mapping, names: set[str]) -> bool:
         return any(item.name in names for item in _items(mapping))
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
-from sync_support import diff_centers
 
+from tests.integration.migrate.sync_support import diff_centers
 from zhongtai.config import load_settings
 from zhongtai.db import create_engine
 from zhongtai.errors import DatabaseError
 from zhongtai.legacy import schema as ls
+from zhongtai.legacy.catalog import priced_skus
+from zhongtai.legacy.placing import Line, Placement, place_order
+from zhongtai.legacy.stores import OPEN, require_store
 from zhongtai.migrate import origin, source
 from zhongtai.migrate.backfill import backfill
 from zhongtai.migrate.capture import CaptureError, install_capture
@@ -254,6 +257,54 @@ def test_a_phoneless_member_s_first_phone_on_an_order_becomes_its_phone_identity
         ("PHONE", "+8613712345671"),
     }
     diff = diff_centers(settings, ["members", "platform_customers"])
+    assert diff.clean, diff.summary()
+
+
+def _place_mini_program_order(env, member_id: int, phone: str) -> str:
+    """Place a pickup order of ``member_id`` with ``phone`` through legacy's own placing code."""
+    engine = create_engine(env.url("legacy"))
+    try:
+        with engine.begin() as conn:
+            s = ls.t_store.c
+            store_id = conn.execute(
+                sa.select(s.id).where(s.status == OPEN, s.is_deleted == 0).order_by(s.id)
+            ).scalar()
+            store = require_store(conn, "id", store_id)
+            skus = priced_skus(
+                conn, store, conn.execute(sa.select(ls.t_product_sku.c.id)).scalars()
+            )
+            sku = next(k for k in skus.values() if k["on_sale"] and not k["sold_out"])
+            line = Line(sku["sku_id"], 1)
+            placed = place_order(
+                conn, Placement(store_id, member_id, 3, 2, (line,), recipient_phone=phone)
+            )
+    finally:
+        engine.dispose()
+    return placed["order_no"]
+
+
+def test_a_phone_on_an_order_placed_before_a_sync_run_started_reaches_the_member(migrate_env):
+    """A fresh ``migrate sync --once`` whose people resolution already holds the new phone:
+    the orders waiting in the log still ripple to the members they touch."""
+    settings = migrate_env.settings
+    m = ls.t_member
+    phoneless = migrate_env.legacy(sa.select(sa.func.max(m.c.id)))[0][0] + 1
+    migrate_env.legacy(
+        sa.insert(m),
+        [{"id": phoneless, "mobile": None, "openid": f"o-zt-{phoneless}", "nickname": "戊",
+          "points": 0, "balance": 0, "create_time": "2025-11-02 10:00:00"}],
+    )  # fmt: skip
+    install_capture(settings)
+    backfill(settings, chunk_size=100)
+    assert _identities(migrate_env, phoneless) == {("WX_OPENID", f"o-zt-{phoneless}")}
+    _place_mini_program_order(migrate_env, phoneless, "13712345672")
+    report = run_sync(settings)
+    assert report.applied["orders"] == 1 and report.rippled["members"] >= 1
+    assert _identities(migrate_env, phoneless) == {
+        ("WX_OPENID", f"o-zt-{phoneless}"),
+        ("PHONE", "+8613712345672"),
+    }
+    diff = diff_centers(settings, ["members", "platform_customers", "orders"])
     assert diff.clean, diff.summary()
 
 

@@ -18,7 +18,7 @@ from zhongtai.migrate.mappings import all_mappings
 from zhongtai.migrate.mappings.people import NEW_MEMBER_BASE, People
 from zhongtai.migrate.origin import APP, FORWARD, REVERSE, applies
 from zhongtai.migrate.reverse_specs import reverse_mappings
-from zhongtai.migrate.ripples import group_ripple, people_ripple
+from zhongtai.migrate.ripples import group_ripple, people_ripple, people_touched
 from zhongtai.migrate.scope import Scope, StoreKeys, store_code_in
 from zhongtai.migrate.syncloop import BatchOutcome, run
 from zhongtai.strangler.bucketing import bucket
@@ -151,6 +151,17 @@ def test_people_ripple_finds_merged_members_identities_and_new_platform_members(
     assert moved == {2}
     assert anchors == {50, 60}
     assert people_ripple(new, new) == (set(), set(), set())
+
+
+def test_people_touched_names_every_member_of_the_persons_changes_belong_to():
+    people = People(
+        survivor_of={1: 1, 2: 1, 3: 3, 4: 4},  # 2 merged into 1
+        user_member={(1, "u"): 4, (1, "v"): NEW_MEMBER_BASE + 60},
+        new_member_anchor={60: NEW_MEMBER_BASE + 60},
+    )
+    assert people_touched(people, {2}, set()) == ({1, 2}, set(), {2})
+    assert people_touched(people, set(), {(1, "u"), (1, "v")}) == ({4}, {60}, set())
+    assert people_touched(people, {9}, {(2, "unknown")}) == ({9}, set(), set())  # gone member
 
 
 # --------------------------------------------------------------------------- re-keying
