@@ -6,8 +6,9 @@ migrated from legacy hold ``legacy_id = id``; a platform-born row not in legacy 
 A comparison speaks legacy keys, so the platform side reads, for such a *moved* row:
 
 * its own ``id`` — and every column referencing it (a foreign key to the ``id`` of a table
-  with a ``legacy_id`` column: ``order_items.order_id``, ``refunds.payment_id``) — as the
-  legacy id;
+  with a ``legacy_id`` column: ``order_items.order_id``, ``refunds.payment_id``, or a plain
+  column declaring the table it refers to in ``Column.info["refers_to"]``:
+  ``channel_pushes.order_id``) — as the legacy id;
 * a segment ``(after, upto]`` of legacy keys as the platform rows whose owner is in range and
   not moved, plus the moved rows whose *legacy* id is in range.
 
@@ -30,14 +31,16 @@ from sqlalchemy.engine import Engine
 from zhongtai.compare.segments import KeyRange
 
 LEGACY_ID = "legacy_id"
+REFERS_TO = "refers_to"  # Column.info key: the table whose ids a column without a FK holds
 Moved = dict[int, int]  # platform id → legacy id, for rows where the two differ
 
 
 def references(table: sa.Table) -> dict[str, sa.Table]:
     """Columns of ``table`` holding the ``id`` of a table that records legacy ids.
 
-    The table's own ``id`` when it has a ``legacy_id`` column, and every foreign key to the
-    ``id`` of such a table.
+    The table's own ``id`` when it has a ``legacy_id`` column, every foreign key to the
+    ``id`` of such a table, and every column naming such a table (of the same metadata) in
+    ``info["refers_to"]``.
     """
     out: dict[str, sa.Table] = {}
     if LEGACY_ID in table.c and "id" in table.c:
@@ -46,6 +49,18 @@ def references(table: sa.Table) -> dict[str, sa.Table]:
         target = fk.column.table
         if fk.column.name == "id" and LEGACY_ID in target.c:
             out[fk.parent.name] = target
+    for column in table.c:
+        name = column.info.get(REFERS_TO)
+        if name is None:
+            continue
+        target = table.metadata.tables.get(name)
+        if target is None:
+            raise ValueError(
+                f"{table.name}.{column.name} refers to table {name!r}, which is not in its "
+                f"metadata (known: {', '.join(sorted(table.metadata.tables))})"
+            )
+        if LEGACY_ID in target.c and "id" in target.c:
+            out[column.name] = target
     return out
 
 

@@ -8,6 +8,8 @@ and the in-database checksum paths — and still find a real difference planted 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import sqlalchemy as sa
 
 from tests.integration.compare.conftest import one
@@ -24,6 +26,7 @@ from zhongtai.platform.order import tables as ot
 from zhongtai.platform.order.lines import OrderItem
 from zhongtai.platform.order.model import Channel, OrderType
 from zhongtai.platform.order.placing import OrderDraft
+from zhongtai.platform.order.repository import SqlPushLog
 from zhongtai.platform.order.status import MainStatus
 from zhongtai.platform.order.uow import SqlOrderUnitOfWork
 from zhongtai.platform.payment import service as payments
@@ -33,9 +36,10 @@ from zhongtai.strangler.state import StateStore
 
 # The snapshot keys a migrated order carries (mappings.orders), so the round trip is lossless.
 CUSTOMER = ("name", "phone", "phone_e164", "phone_ext", "phone_masked", "address", "lng", "lat",
-            "platform_user_id")  # fmt: skip
+            "platform_user_id", "member_account")  # fmt: skip
 CHANNEL_EXT = ("channel_status", "pay_type", "is_book", "invoice_title", "table_no",
                "dine_people", "hongbao", "raw")  # fmt: skip
+NOW = datetime(2025, 12, 1, 4, 0, tzinfo=UTC)
 OPTIONS = Options(sample=1_000, settle_seconds=0, segment_rows=50, download_rows=8)
 
 
@@ -75,6 +79,8 @@ def _platform_born_order(pair) -> tuple[int, int, str]:
     syncer = ReverseSyncer(settings)
     try:
         created = orders.create_order(SqlOrderUnitOfWork(engines["order"]), draft).order
+        with engines["order"].begin() as conn:  # the push it came in by, as the gateway logs it
+            SqlPushLog(conn).record("MEITUAN", f"zt{created.id}", "new", created.id, NOW)
         payments.create_payment(
             SqlPaymentUnitOfWork(engines["payment"]), out_trade_no="P" + order_no,
             order_no=order_no, channel="WX_JSAPI", amount=3600,
@@ -134,3 +140,22 @@ def test_a_reverse_synced_platform_row_is_paired_with_its_legacy_twin(pair):
         sample = next(u for u in parity.units if u.name == name).sample
         (diff,) = [d for d in sample if d.kind == "differs"]
         assert {c.column for c in diff.columns if not c.tolerated} == {column}
+
+
+def test_a_push_of_a_platform_born_order_points_at_its_legacy_twin(pair):
+    platform_id, legacy_id, _ = _platform_born_order(pair)
+    log = ls.t_push_log.c
+    carried = one(pair.run("legacy", sa.select(log.order_id).where(
+        log.channel_order_id == f"zt{platform_id}")))  # fmt: skip
+    assert carried["order_id"] == legacy_id
+    parity = compare_data(pair.settings, ["channel_pushes"], options=OPTIONS)
+    (unit,) = parity.units
+    assert unit.ok and unit.legacy_rows == unit.platform_rows, _found(parity)
+    # A push pointing at the wrong order is still found, under the legacy key.
+    c = ot.channel_pushes.c
+    pair.run("order", sa.update(ot.channel_pushes).where(c.order_id == platform_id)
+             .values(order_id=legacy_id + 1))  # fmt: skip
+    parity = compare_data(pair.settings, ["channel_pushes"], options=OPTIONS)
+    assert _found(parity) == {
+        ("order.channel_pushes", "differs", ("MEITUAN", f"zt{platform_id}", "new"))
+    }

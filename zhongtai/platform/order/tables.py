@@ -147,7 +147,9 @@ channel_pushes = sa.Table(
     sa.Column("channel", sa.String(16), primary_key=True),
     sa.Column("channel_order_id", sa.String(40), primary_key=True),
     sa.Column("push_type", sa.String(40), primary_key=True),
-    sa.Column("order_id", Id, nullable=False),
+    # An orders.id without a foreign key; ``refers_to`` tells comparisons which table's ids
+    # it holds (zhongtai.compare.idmap), no constraint in the database.
+    sa.Column("order_id", Id, nullable=False, info={"refers_to": "orders"}),
     sa.Column("received_at", UtcDateTime, nullable=False),
 )
 
