@@ -22,9 +22,11 @@ the duplicate answer instead of creating a second order (which forward sync coul
 the order center keeps one order per channel order id).
 
 An order born on the platform carries a number of the store's day (``{channel}{yyMMdd}
-{store}{serial}``) the platform took from its own counter; legacy's counter (``t_day_seq``)
-is raised to that serial when the order is written back (:func:`reserve_serial`), so the
-legacy app's next order of that store and day after a rollback does not take the same number.
+{store}{serial}``) the platform took from its own counter, in a range of serials legacy never
+gives (:data:`~zhongtai.legacy.order_no.PLATFORM_SERIALS`). A platform-born serial in legacy's
+own range (numbered before the ranges were split) raises legacy's counter (``t_day_seq``) when
+the order is written back (:func:`reserve_serial`), so the legacy app's next order of that
+store and day after a rollback does not take the same number.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from sqlalchemy.engine import Connection
 
 from zhongtai.legacy import push_log
 from zhongtai.legacy.clock import local_str
-from zhongtai.legacy.order_no import ORDER_NO
+from zhongtai.legacy.order_no import LEGACY_SERIALS, ORDER_NO
 from zhongtai.legacy.schema import t_day_seq, t_order, t_order_status_log, t_push_log
 from zhongtai.migrate.mapping import Mapped, Mapping, normalise
 from zhongtai.migrate.reverse_specs import ReverseSpec
@@ -165,10 +167,12 @@ def write_back(
 
 
 def reserve_serial(conn: Connection, store_id: int | None, order_no: str | None) -> None:
-    """Raise legacy's day counter of ``store_id`` to the serial inside ``order_no`` (an order
-    number of another form, or no store, changes nothing)."""
+    """Raise legacy's day counter of ``store_id`` to the serial inside ``order_no`` when it is
+    in legacy's own range (a serial of the platform's range, an order number of another form,
+    or no store, changes nothing: legacy's counter must never climb into the platform's
+    range)."""
     match = ORDER_NO.match(order_no or "")
-    if store_id is None or match is None:
+    if store_id is None or match is None or int(match["serial"]) not in LEGACY_SERIALS:
         return
     serial, biz_date = int(match["serial"]), "20" + match["day"]
     where = sa.and_(t_day_seq.c.store_id == store_id, t_day_seq.c.biz_date == biz_date)

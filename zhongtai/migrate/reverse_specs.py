@@ -20,8 +20,9 @@ backwards through its ``inverse``; the spec adds what the inverse cannot know:
                  (a conflict, reported) instead of being overwritten with an older state.
 ``pushes``       carry the order's ``channel_pushes`` rows (the channel pushes the platform
                  took) into ``t_push_log``, which legacy's push idempotency check reads.
-``day_seq``      a created order raises legacy's store-day counter (``t_day_seq``) to the
-                 serial in its order number, so legacy does not number another order alike.
+``day_seq``      a created order whose serial is in legacy's range (numbered before the
+                 platform had a range of its own) raises legacy's store-day counter
+                 (``t_day_seq``) to it, so legacy does not number another order alike.
 
 Stores, the menu and members are brand-wide master data, not keyed by store traffic, and are
 not reverse-synced.

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import accumulate
 
+from zhongtai.legacy.order_no import LEGACY_SERIALS
 from zhongtai.workload.catalog import APP, BAIDU, ELE, MINI, MT
 from zhongtai.workload.lifecycle import Lifecycle
 from zhongtai.workload.master import Master, StoreRef
@@ -34,7 +35,7 @@ ORDER_TABLES = (
     "t_refund",
     "t_day_seq",
 )
-MAX_SERIAL = 99_999  # five digits in the order number
+MAX_SERIAL = LEGACY_SERIALS[-1]  # legacy's part of the five-digit serial (the rest: platform)
 DEAD_CHANNEL_AGE = 60  # days: Baidu was retired two months before the seed's "now"
 REPUSH_AGE = 45  # days: t_push_log (idempotency) arrived 45 days ago
 
@@ -46,7 +47,7 @@ class Batch:
 
 
 class TooManyOrders(ValueError):
-    """A store would need more than 99,999 orders in one day."""
+    """A store would need more than legacy's 49,999 serials in one day."""
 
 
 def order_history(

@@ -29,7 +29,7 @@ from typing import Any
 from zhongtai.legacy.envelope import BAD_REQUEST, LegacyError, bad_request
 from zhongtai.legacy.intake import NewOrder
 from zhongtai.legacy.money import yuan_to_fen
-from zhongtai.legacy.order_no import make_order_no
+from zhongtai.legacy.order_no import PLATFORM_SERIALS, make_order_no
 from zhongtai.migrate.phones import normalize_phone
 from zhongtai.migrate.times import local_to_utc, unix_to_utc
 from zhongtai.migrate.transforms import CHANNEL_NAMES
@@ -52,9 +52,12 @@ SOURCES = {1: "MT_PUSH", 2: "ELE_PUSH"}
 
 
 def numbering(channel: int, store: Mapping[str, Any], now: datetime) -> dict[str, Any]:
-    """The order center's ``numbering`` for a legacy order number of this store and day."""
+    """The order center's ``numbering`` for a legacy order number of this store and day, in
+    the platform's range of serials (the center's counter value + an offset): legacy numbers
+    the store's day from 1, so the two never give the same number."""
+    first = PLATFORM_SERIALS.start
     try:
-        sample = make_order_no(channel, now.date(), store["store_code"], 1)
+        sample = make_order_no(channel, now.date(), store["store_code"], first, PLATFORM_SERIALS)
     except ValueError as exc:
         raise LegacyError(
             BAD_REQUEST, f"cannot number an order for store {store['id']}: {exc}"
@@ -63,6 +66,7 @@ def numbering(channel: int, store: Mapping[str, Any], now: datetime) -> dict[str
         "prefix": sample[:-5],
         "business_day": now.date().isoformat(),
         "width": 5,
+        "offset": first - 1,
         "fill_day_seq": True,
     }
 

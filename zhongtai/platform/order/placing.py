@@ -74,27 +74,31 @@ class OrderDraft:
 
 @dataclass(frozen=True)
 class Numbering:
-    """Number a new order inside its create transaction: ``prefix`` + the store's next
-    business-day value (:mod:`.sequences`) zero-padded to ``width``.
+    """Number a new order inside its create transaction: ``prefix`` + ``offset`` + the store's
+    next business-day value (:mod:`.sequences`), zero-padded to ``width``.
 
     The format stays the application's business (it sends the prefix); taking the value in the
     same transaction as the insert means a duplicate push or a refused order takes no number,
-    as a legacy monolith allocating in one transaction would behave. ``fill_day_seq`` uses the
-    value as ``day_seq`` when the draft brings none (the channel's own daily number wins).
+    as a legacy monolith allocating in one transaction would behave. ``offset`` puts the
+    numbers in a range of their own (another system numbering the same format from 1 then
+    never meets them). ``fill_day_seq`` uses the value (the store's n-th order of the day,
+    without the offset) as ``day_seq`` when the draft brings none (the channel's own daily
+    number wins): the POS shows it as the order's index of the day, as legacy's serial.
     """
 
     prefix: str
     business_day: date
     width: int = 5
     fill_day_seq: bool = False
+    offset: int = 0
 
     def number(self, value: int) -> str:
         """The order number for ``value``; InvalidOrder when it outgrows ``width`` digits."""
-        serial = f"{value:0{self.width}d}"
+        serial = f"{self.offset + value:0{self.width}d}"
         if len(serial) > self.width:
             raise InvalidOrder(
-                f"day sequence value {value} of {self.business_day} does not fit "
-                f"{self.width} digits",
+                f"day sequence value {value} (+ offset {self.offset}) of {self.business_day} "
+                f"does not fit {self.width} digits",
                 details={"field": "numbering"},
             )
         return self.prefix + serial

@@ -97,9 +97,10 @@ class NumberingIn(BaseModel):
     business_day: date
     width: int = Field(5, ge=1, le=10)
     fill_day_seq: bool = Field(False, description="use the value as day_seq when none is sent")
+    offset: int = Field(0, ge=0, description="added to the value: a range of serials of its own")
 
     def model(self) -> Numbering:
-        return Numbering(self.prefix, self.business_day, self.width, self.fill_day_seq)
+        return Numbering(self.prefix, self.business_day, self.width, self.fill_day_seq, self.offset)
 
 
 class OrderIn(BaseModel):

@@ -19,9 +19,11 @@ from zhongtai.legacy import eleme, meituan
 from zhongtai.legacy.envelope import LegacyError
 from zhongtai.legacy.intake import NewOrder, activity_rows, item_rows, order_values
 from zhongtai.legacy.money import yuan_to_fen
+from zhongtai.legacy.order_no import store_code_of
 from zhongtai.legacy.views import pos_order
 from zhongtai.platform.gateway import intake
 from zhongtai.platform.gateway.legacy_format import legacy_items, legacy_order, pos_json
+from zhongtai.platform.order.model import InvalidOrder
 from zhongtai.platform.order.placing import place_order
 from zhongtai.platform.order.schemas import OrderIn
 from zhongtai.platform.order.views import fine
@@ -47,11 +49,13 @@ def center_view(order: NewOrder, skus=SKUS) -> dict:
 
 
 def legacy_row(order: NewOrder, skus=SKUS) -> tuple[dict, list[dict]]:
-    """The t_order values and items the legacy stores for the same push."""
+    """The t_order values and items the legacy stores for the same push, numbered as the
+    order center numbers it (its third of the day: serial 50003, day_seq 3), as reverse sync
+    writes it."""
     legacy_skus = {
         code: {"sku_id": s["sku_id"], "erp_code": s["erp_code"]} for (code, _), s in skus.items()
     }
-    row = {**order_values(order), "order_no": f"{order.channel}261201SH001200003"}
+    row = {**order_values(order), "order_no": f"{order.channel}261201SH001250003"}
     row["channel"] = order.channel
     row["store_id"] = 12
     row.update(store_code="SH0012", store_name="人民广场店", member_id=None, table_no=None,
@@ -152,6 +156,20 @@ def test_an_order_that_claims_more_money_than_it_holds_is_refused_in_legacy_word
 def test_a_store_code_that_cannot_number_orders_is_refused_as_the_legacy_refused_it():
     with pytest.raises(LegacyError, match="cannot number an order for store 7"):
         intake.numbering(1, {"id": 7, "store_code": "bad code"}, NOW)
+
+
+def test_the_platform_numbers_a_store_day_in_its_own_range_of_legacy_shaped_serials():
+    numbering = OrderIn(**intake.channel_order(
+        meituan.parse_new(meituan_new_form(takeout([Line("F1", "S1", "肉", "", 10.0, 1)]))),
+        STORE, SKUS, NOW,
+    )).numbering_model()  # fmt: skip
+    assert [numbering.number(v) for v in (1, 49_999)] == [
+        "1261201SH001250001",
+        "1261201SH001299999",
+    ]
+    assert all(store_code_of(numbering.number(v)) == "SH0012" for v in (1, 49_999))
+    with pytest.raises(InvalidOrder, match="does not fit 5 digits"):
+        numbering.number(50_000)  # never into legacy's range, nor a sixth digit
 
 
 yuan = st.decimals(min_value="0.01", max_value="300", places=2).map(float)
