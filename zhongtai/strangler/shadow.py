@@ -2,13 +2,13 @@
 
 The copies leave the proxy's event loop altogether: each proxy process starts one **shadow
 process** (:mod:`zhongtai.strangler.shadow_worker`, at a lower CPU priority) and hands it each
-copy through a bounded queue — a put that never waits. The shadow process sends the copy,
-compares the pair, counts and records it (its figures are summed with the proxy's like any
-other process's), so the client's answer never waits for a copy's set-up, its upstream round
-trip or its comparison, and the proxy's loop does not spend CPU on them. When the queue is
-full the copy is dropped and counted, never queued behind client traffic; without a shadow
-process (it died, or none was started) copies run as tasks on the proxy's own loop, bounded by
-``proxy.shadow_concurrency`` the same way.
+copy over a Unix socket written from the loop — a send that never waits. The shadow process
+sends the copy, compares the pair, counts and records it (its figures are summed with the
+proxy's like any other process's), so the client's answer never waits for a copy's set-up, its
+upstream round trip or its comparison, and the proxy's loop does not spend CPU on them. When
+``proxy.shadow_concurrency`` copies are waiting or in flight the copy is dropped and counted,
+never queued behind client traffic; without a shadow process (it died, or none was started)
+copies run as tasks on the proxy's own loop, bounded the same way.
 
 Reads are copied after legacy answered; writes leave alongside the primary (see
 :mod:`zhongtai.strangler.decision`): the copy goes to the shadow process in the request hook
@@ -93,8 +93,8 @@ class Shadow:
             self._hand_over(flow, dec)
             return
         # mitmproxy writes the answer to the client as soon as the response hooks return, in
-        # the same loop step: copying and queueing in the next step keeps that work (and the
-        # queue's feeder thread) behind the client's answer.
+        # the same loop step: copying and sending in the next step keeps that work behind the
+        # client's answer.
         loop.call_soon(self._hand_over, flow, dec)
 
     def _hand_over(self, flow: http.HTTPFlow, dec: Decision) -> None:
@@ -126,7 +126,7 @@ class Shadow:
     async def done(self) -> None:
         await self.runner.done()
         if self.link is not None:
-            await asyncio.to_thread(self.link.stop)
+            await self.link.stop()
 
 
 class ShadowRunner:
@@ -140,14 +140,16 @@ class ShadowRunner:
 
     def launch(
         self, route: Route, key: str | None, kind: str, upstream: Upstream, req: Copy, primary
-    ) -> None:
+    ) -> asyncio.Task | None:
+        """Start the copy as a task (None: too many in flight, dropped and counted)."""
         if len(self.tasks) >= self.rt.settings.shadow_concurrency:
             self.rt.figures(route).dropped += 1
-            return
+            return None
         coro = self._run(route, key, kind, upstream, req, primary)
         task = asyncio.get_running_loop().create_task(coro)
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
+        return task
 
     async def done(self) -> None:
         for task in list(self.tasks):
