@@ -2,7 +2,8 @@
 
 Only the addons a reverse proxy needs are loaded (the full ``DumpMaster`` chain dispatches
 every event to ~35 addons and costs about twice the CPU per request), and the strangler's own
-components sit behind one addon (:mod:`zhongtai.strangler.pipeline`); ``connection_strategy``
+components sit behind one addon (:mod:`zhongtai.strangler.pipeline`), with hooks dispatched
+by :mod:`zhongtai.strangler.dispatch` (no per-event search of the chain); ``connection_strategy``
 is ``lazy`` so that no connection to legacy is opened before the router picked the side. The
 proxyserver addon registers ``connection_strategy`` and ``body_size_limit``, so they are set
 with ``options.update`` after the addons are added, never in ``Options(...)``.
@@ -32,6 +33,7 @@ from zhongtai.db import create_engine
 from zhongtai.errors import ServeError
 from zhongtai.serving import port_is_free
 from zhongtai.strangler.control import Control
+from zhongtai.strangler.dispatch import HookDispatch
 from zhongtai.strangler.guard import Guard
 from zhongtai.strangler.metrics import Metrics
 from zhongtai.strangler.pipeline import Strangler
@@ -142,6 +144,7 @@ async def serve(settings: Settings, host: str, port: int) -> None:
         errorcheck.ErrorCheck(),
         *build_addons(rt, store, records, keys_db, last_learned, link),
     )
+    HookDispatch(m.addons).install()  # each hook's handlers found once, not per event
     # Addon options exist only once proxyserver is loaded (KeyError in Options(...) before).
     m.options.update(
         connection_strategy="lazy",
