@@ -31,6 +31,7 @@ store and day after a rollback does not take the same number.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from collections.abc import Mapping as MappingABC
 from dataclasses import dataclass
 from typing import Any
@@ -39,15 +40,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from zhongtai.legacy import push_log
-from zhongtai.legacy.clock import local_str
 from zhongtai.legacy.order_no import LEGACY_SERIALS, ORDER_NO
 from zhongtai.legacy.schema import t_day_seq, t_order, t_order_status_log, t_push_log
 from zhongtai.migrate.mapping import Mapped, Mapping, normalise
 from zhongtai.migrate.reverse_specs import ReverseSpec
 from zhongtai.migrate.times import utc_to_local
 from zhongtai.migrate.transforms import channel_code
-
-SOURCE_TAG = "PLATFORM"  # t_order_status_log.source of moves made on the platform
 
 
 @dataclass(frozen=True)
@@ -60,7 +58,9 @@ class WriteBack:
     detail: str = ""
 
 
-def _same(a: Any, b: Any) -> bool:
+def _same(a: Any, b: Any, decode: Callable[[Any], Any] | None = None) -> bool:
+    if decode is not None:
+        return decode(a) == decode(b)
     if isinstance(a, float) or isinstance(b, float):
         return a is not None and b is not None and abs(float(a) - float(b)) < 1e-9
     return normalise(a) == normalise(b)
@@ -102,17 +102,19 @@ def _replace_children(conn, mapping: Mapping, legacy_rows: Mapped, legacy_id: in
             conn.execute(sa.insert(table), wanted)
 
 
-def _log_status(conn: Connection, legacy_id: int, old: int | None, new: int) -> None:
-    conn.execute(
-        sa.insert(t_order_status_log).values(
-            order_id=legacy_id,
-            from_status=old,
-            to_status=new,
-            source=SOURCE_TAG,
-            remark="reverse sync",
-            create_time=local_str(),
+def _append_log(conn: Connection, wanted: list[dict], legacy_id: int) -> None:
+    """Append the status-log rows legacy does not have yet: the log is a chain both sides
+    only ever extend, one legacy row per center history row (see
+    :mod:`~zhongtai.migrate.mappings.status_log`), so legacy's count says where to go on.
+    Rows already there, with legacy's own push type and operator, are left alone."""
+    log = t_order_status_log.c
+    have = conn.execute(
+        sa.select(sa.func.count()).select_from(t_order_status_log).where(log.order_id == legacy_id)
+    ).scalar()
+    if len(wanted) > have:
+        conn.execute(
+            sa.insert(t_order_status_log), [{**r, "order_id": legacy_id} for r in wanted[have:]]
         )
-    )
 
 
 def write_back(
@@ -120,7 +122,8 @@ def write_back(
 ) -> WriteBack:
     """Make legacy hold the center row ``main`` (with ``mapped``, its rows by table)."""
     table = mapping.source
-    legacy_rows = mapping.inverse(mapped)
+    legacy_rows = dict(mapping.inverse(mapped))
+    log = legacy_rows.pop(t_order_status_log.name, [])
     fields = dict(legacy_rows[table.name][0])
     fields.pop("id", None)
     if spec.parent:
@@ -143,9 +146,9 @@ def write_back(
             reserve_serial(conn, fields.get("store_id"), fields.get(spec.natural_key))
         _replace_children(conn, mapping, legacy_rows, new_id)
         if spec.status_log:
-            _log_status(conn, new_id, None, fields["status"])
+            _append_log(conn, log, new_id)
         return WriteBack("created", int(new_id))
-    changed = {k: v for k, v in fields.items() if not _same(current[k], v)}
+    changed = {k: v for k, v in fields.items() if not _same(current[k], v, spec.decoded.get(k))}
     if spec.version and current[spec.version] >= fields[spec.version]:
         if not changed:
             return WriteBack("unchanged", int(legacy_id))
@@ -161,8 +164,8 @@ def write_back(
     if changed:
         conn.execute(sa.update(table).where(table.c.id == legacy_id).values(**changed))
     _replace_children(conn, mapping, legacy_rows, legacy_id)
-    if spec.status_log and "status" in changed:
-        _log_status(conn, legacy_id, current["status"], fields["status"])
+    if spec.status_log:
+        _append_log(conn, log, legacy_id)
     return WriteBack("updated" if changed else "unchanged", int(legacy_id))
 
 

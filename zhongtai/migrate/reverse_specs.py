@@ -13,7 +13,8 @@ backwards through its ``inverse``; the spec adds what the inverse cannot know:
                  found by order number: the platform keeps order numbers, not legacy ids.
 ``on_delete``    what a hard delete on the platform becomes: ``soft`` sets the legacy
                  soft-delete flag, ``hard`` deletes.
-``status_log``   append a ``t_order_status_log`` row when the legacy status moves.
+``status_log``   append to ``t_order_status_log`` the rows of the center's status history
+                 legacy does not have yet (source, reason and time as the platform took them).
 ``version``      the optimistic-lock column both sides bump on every write (``t_order.version``,
                  carried across by both syncers): a legacy row already at the center row's
                  version or beyond took a write the platform has not seen, and is left alone
@@ -23,6 +24,9 @@ backwards through its ``inverse``; the spec adds what the inverse cannot know:
 ``day_seq``      a created order whose serial is in legacy's range (numbered before the
                  platform had a range of its own) raises legacy's store-day counter
                  (``t_day_seq``) to it, so legacy does not number another order alike.
+``decoded``      columns compared by what they decode to (``ext_json``: the channel payload
+                 legacy may keep URL-encoded or spaced differently) so they are rewritten only
+                 when the content changed.
 
 Stores, the menu and members are brand-wide master data, not keyed by store traffic, and are
 not reverse-synced.
@@ -30,10 +34,14 @@ not reverse-synced.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from collections.abc import Mapping as MappingABC
+from dataclasses import dataclass, field
+from typing import Any
 
 from zhongtai.migrate.mapping import Mapping
 from zhongtai.migrate.mappings import all_mappings
+from zhongtai.migrate.mappings.order_inverse import raw_ext
 
 REVERSED = ("orders", "payments", "refunds")
 
@@ -50,6 +58,7 @@ class ReverseSpec:
     version: str | None = None
     pushes: bool = False
     day_seq: bool = False
+    decoded: MappingABC[str, Callable[[Any], Any]] = field(default_factory=dict)
 
 
 SPECS = {
@@ -63,6 +72,7 @@ SPECS = {
         version="version",
         pushes=True,
         day_seq=True,
+        decoded={"ext_json": raw_ext},
     ),
     "payments": ReverseSpec(
         "payments", natural_key="out_trade_no", order_no="order_no", parent="order_id"

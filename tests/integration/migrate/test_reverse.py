@@ -113,9 +113,10 @@ def test_writes_cross_once_in_each_direction_and_never_echo(both_ways):
     o, log = ls.t_order, ls.t_order_status_log
     assert env.legacy(sa.select(o.c.status).where(o.c.id == legacy_id)) == [(7,)]
     assert env.legacy(sa.select(o.c.status).where(o.c.id == far_id)) == [(7,)]
-    moves = env.legacy(sa.select(log.c.from_status, log.c.to_status, log.c.source)
-                       .where(log.c.order_id == legacy_id, log.c.source == "PLATFORM"))  # fmt: skip
-    assert moves == [(5, 7, "PLATFORM")]
+    # The platform's step as the platform took it: its source and reason, appended to the log.
+    moves = env.legacy(sa.select(log.c.from_status, log.c.to_status, log.c.source, log.c.remark)
+                       .where(log.c.order_id == legacy_id).order_by(log.c.id))  # fmt: skip
+    assert moves[-1] == (5, 7, "USER", "cold food")
 
     centers = env.dump()
     forward = run(fwd)  # legacy's log holds only the reverse syncer's own writes
@@ -239,7 +240,7 @@ def test_a_write_the_platform_took_reaches_legacy_after_its_store_rolled_back(bo
         (7, 1)
     ]
     moves = env.legacy(sa.select(log.c.from_status, log.c.to_status)
-                       .where(log.c.order_id == legacy_id, log.c.source == "PLATFORM"))  # fmt: skip
+                       .where(log.c.order_id == legacy_id, log.c.source == "USER"))  # fmt: skip
     assert moves == [(5, 7)]
     forward = run(fwd)  # what reverse wrote does not come back
     assert forward.echoes == forward.changes and not forward.applied

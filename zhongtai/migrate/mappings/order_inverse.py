@@ -16,8 +16,13 @@ paid amount — a partial refund leaves 1, as the legacy app leaves it.
 
 from __future__ import annotations
 
+import json
+from typing import Any
+from urllib.parse import unquote
+
 from zhongtai.migrate.mapping import Mapped
 from zhongtai.migrate.mappings import order_parts as parts
+from zhongtai.migrate.mappings.status_log import log_rows
 from zhongtai.migrate.transforms import (
     channel_code,
     deleted_flag,
@@ -46,7 +51,9 @@ def order_inverse(rows: Mapped) -> Mapped:
     (:func:`~zhongtai.platform.gateway.legacy_format.derived_amounts`, overridden by the
     stated figures in ``channel_ext.legacy_amounts``); platform-only discount lines are
     folded back (they do not exist in legacy). The POS fields come from the ``POS``
-    external ref. Status log rows are not rebuilt: reverse sync appends its own.
+    external ref; the raw channel payload goes back to ``ext_json``. The status history
+    becomes legacy status-log rows (:mod:`.status_log`), which reverse sync appends to the
+    ones legacy has.
     """
     (o,) = rows["orders"]
     status, refund = legacy_order_status(o["main_status"], o["refund_status"], o["sub_status"])
@@ -97,6 +104,7 @@ def order_inverse(rows: Mapped) -> Mapped:
         "pos_ticket_no": pos["ref_no"] if pos else None,
         "pos_retry": pos["attempts"] if pos else 0,
         "pos_error": pos["error"] if pos else None,
+        "ext_json": ext_json(ext.get("raw")),
         "del_flag": deleted_flag(o["deleted_at"]),
         "version": o["version"],
         "create_time": utc_to_local(o["created_at"]),
@@ -140,4 +148,32 @@ def order_inverse(rows: Mapped) -> Mapped:
         }
         for d in real
     ]
-    return {"t_order": [order_fields], "t_order_item": items, "t_order_activity": activities}
+    history = rows.get("order_status_history", [])
+    log = log_rows(order_fields["id"], history, order_fields["order_type"])
+    return {
+        "t_order": [order_fields],
+        "t_order_item": items,
+        "t_order_activity": activities,
+        "t_order_status_log": log,
+    }
+
+
+def ext_json(raw: Any) -> str | None:
+    """``channel_ext.raw`` as legacy keeps the channel's payload in ``t_order.ext_json``
+    (compact JSON, as its intake writes it; text that reads back as itself stays text)."""
+    if raw is None or (isinstance(raw, str) and raw_ext(raw) == raw):
+        return raw
+    return json.dumps(raw, ensure_ascii=False, separators=(",", ":"))
+
+
+def raw_ext(text: str | None) -> Any:
+    """``t_order.ext_json`` decoded (JSON, or URL-decoded JSON, else the text): what the
+    forward mapping keeps as ``channel_ext.raw``."""
+    if not text:
+        return None
+    for candidate in (text, unquote(text)):
+        try:
+            return json.loads(candidate)
+        except ValueError:
+            continue
+    return text

@@ -16,7 +16,9 @@ Rules worth knowing:
   new_user → NEW_USER, hongbao → HONGBAO, coupon → COUPON, others upper-cased); when the
   float parts miss the amount by one fen the platform part absorbs it.
 * **History.** ``t_order_status_log`` → one row per move: 7/8 are moves on the REFUND track,
-  -1 on the SUB track (``EXCEPTION``), the rest on the MAIN track.
+  -1 on the SUB track (``EXCEPTION``), the rest on the MAIN track. A move to 8 carries the
+  amount of its ``t_refund`` row; a cancellation with a refund of its own (no move to 8) is
+  followed by the REFUND-track step the center records for it.
 * **POS handoff.** ``pos_sync_status`` 0/1/2/3/9 → external ref ``POS`` in state
   PENDING/PULLED/ACKED/FAILED/NOT_NEEDED with the ticket number as ``ref_no``.
 """
@@ -27,7 +29,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from zhongtai.legacy.status import OrderStatus
+from zhongtai.legacy.status import OrderStatus, RefundStatus
 from zhongtai.migrate.mappings._common import UNKNOWN_TIME
 from zhongtai.migrate.transforms import (
     TransformError,
@@ -51,6 +53,7 @@ KINDS = {
     "coupon": "COUPON",
 }
 GIFT = "GIFT"
+REFUND_DONE = RefundStatus.SUCCESSFUL  # t_refund.status of a refund paid back
 
 
 def items(rows: Sequence[Row], sku_codes: Mapping[int, str]) -> tuple[list[OrderItem], int]:
@@ -182,7 +185,7 @@ def _state(code: int | None, order_type: int) -> tuple[str, str | None]:
     return cached
 
 
-def _move(src: int | None, dst: int, order_type: int) -> tuple[str, Any, Any, Any]:
+def move_of(src: int | None, dst: int, order_type: int) -> tuple[str, Any, Any, Any]:
     """(track, from, to, sub-status) of one legacy status change."""
     if dst in (OrderStatus.REFUNDING, OrderStatus.REFUNDED):
         before = "APPLIED" if src == OrderStatus.REFUNDING else "NONE"
@@ -203,32 +206,63 @@ def _move(src: int | None, dst: int, order_type: int) -> tuple[str, Any, Any, An
 _MOVES: dict[tuple[Any, Any, int], tuple[str, Any, Any, Any]] = {}
 
 
-def history_rows(order_id: int, rows: Sequence[Row], order_type: int) -> list[dict]:
-    """``order_status_history`` rows from the legacy status log."""
+def history_rows(
+    order_id: int, rows: Sequence[Row], order_type: int, refunds: Sequence[Row] = ()
+) -> list[dict]:
+    """``order_status_history`` rows from the legacy status log (and its successful refunds).
+
+    A move to 8 (refunded) carries the amount (fen) of the order's next successful refund, as
+    the center's refund track does. Legacy logs a cancellation that refunds the order at once
+    (a paid mini-program order) as one move to 6 and writes the refund apart: a successful
+    refund no move to 8 accounts for is that cancellation's, and becomes the refund-track
+    step the center records right after the cancel.
+    """
+    done = [yuan_to_fen(r["amount"]) or 0 for r in refunds if r["status"] == REFUND_DONE]
+    refunded = sum(1 for row in rows if row["to_status"] == OrderStatus.REFUNDED)
+    amounts, unlogged = iter(done[:refunded]), done[refunded:]
+    cancel = None
+    if unlogged:
+        cancels = [i for i, row in enumerate(rows) if row["to_status"] == OrderStatus.CANCELLED]
+        cancel = cancels[-1] if cancels else None
+    refund_state = "NONE"
     changes = []
     moves = _MOVES
-    for seq, row in enumerate(rows, start=1):
+    for index, row in enumerate(rows):
+        seq = len(changes) + 1
         src, dst = row["from_status"], row["to_status"]
         move = moves.get((src, dst, order_type))
         if move is None:
-            move = _move(src, dst, order_type)
+            move = move_of(src, dst, order_type)
             if len(moves) < 4096:  # bounded: status ints are few, garbage ones are not cached
                 moves[(src, dst, order_type)] = move
         remark = row["remark"]
-        changes.append(
-            {
-                "order_id": order_id,
-                "seq": seq,
-                "track": move[0],
-                "from_status": move[1],
-                "to_status": move[2],
-                "sub_status": move[3],
-                "source": (row["source"] or "LEGACY")[:32],
-                "reason": remark[:255] if remark else None,
-                "amount": None,
-                "at": local_to_utc(row["create_time"]) or UNKNOWN_TIME,
-            }
-        )
+        change = {
+            "order_id": order_id,
+            "seq": seq,
+            "track": move[0],
+            "from_status": move[1],
+            "to_status": move[2],
+            "sub_status": move[3],
+            "source": (row["source"] or "LEGACY")[:32],
+            "reason": remark[:255] if remark else None,
+            "amount": next(amounts, None) if dst == OrderStatus.REFUNDED else None,
+            "at": local_to_utc(row["create_time"]) or UNKNOWN_TIME,
+        }
+        changes.append(change)
+        if move[0] == REFUND:
+            refund_state = move[2]
+        if index == cancel:
+            changes.append(
+                {
+                    **change,
+                    "seq": seq + 1,
+                    "track": REFUND,
+                    "from_status": refund_state,
+                    "to_status": "SUCCEEDED",
+                    "sub_status": None,
+                    "amount": sum(unlogged),
+                }
+            )
     return changes
 
 
@@ -252,8 +286,10 @@ _HANDOFF = {
 }
 
 
-def pos_ref_row(order_id: int, row: Row, fallback: datetime) -> dict:
-    """The ``external_refs`` row of the POS handoff."""
+def pos_ref_row(order_id: int, row: Row, queued: datetime) -> dict:
+    """The ``external_refs`` row of the POS handoff; never pulled nor acked, it was last
+    touched when the order was ``queued`` (its creation: legacy marks every new order to pull,
+    and the order center queues it then)."""
     try:
         state = _HANDOFF[row["pos_sync_status"]]
     except KeyError:
@@ -268,5 +304,5 @@ def pos_ref_row(order_id: int, row: Row, fallback: datetime) -> dict:
         "acked_at": acked,
         "attempts": row["pos_retry"] or (1 if pulled else 0),
         "error": (row["pos_error"] or None) and row["pos_error"][:255],
-        "updated_at": acked or pulled or fallback,
+        "updated_at": acked or pulled or queued,
     }

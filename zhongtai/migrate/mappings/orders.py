@@ -37,9 +37,6 @@ the surviving order of a re-push group.
 
 from __future__ import annotations
 
-import json
-from urllib.parse import unquote
-
 import sqlalchemy as sa
 
 from zhongtai.legacy.schema import (
@@ -57,7 +54,7 @@ from zhongtai.migrate.mappings import order_parts as parts
 from zhongtai.migrate.mappings._common import STORE_BRANDS, first_time
 from zhongtai.migrate.mappings.catalog import CATALOG
 from zhongtai.migrate.mappings.members import PEOPLE
-from zhongtai.migrate.mappings.order_inverse import order_inverse
+from zhongtai.migrate.mappings.order_inverse import order_inverse, raw_ext
 from zhongtai.migrate.transforms import (
     TransformError,
     channel_name,
@@ -112,17 +109,6 @@ def _order_type(code: int) -> OrderType:
         raise TransformError(
             f"order_type {code!r} is not 1 delivery, 2 pickup, 3 dine-in"
         ) from None
-
-
-def _raw_ext(text: str | None):
-    if not text:
-        return None
-    for candidate in (text, unquote(text)):
-        try:
-            return json.loads(candidate)
-        except ValueError:
-            continue
-    return text
 
 
 def _customer(row) -> dict:
@@ -256,7 +242,7 @@ def order(record: Record) -> Mapped | Quarantine:
             "table_no": row["table_no"],
             "dine_people": row["dine_people"],
             "hongbao": yuan_to_fen(row["hongbao"]),
-            "raw": _raw_ext(row["ext_json"]),
+            "raw": raw_ext(row["ext_json"]),
         },
         "placed_at": placed,
         "expected_at": unix_to_utc(row["expect_time"]),
@@ -275,8 +261,10 @@ def order(record: Record) -> Mapped | Quarantine:
         "orders": [header],
         "order_items": item_rows,
         "order_discounts": discount_rows,
-        "order_status_history": parts.history_rows(oid, logs, order_type),
-        "external_refs": [parts.pos_ref_row(oid, row, updated)],
+        "order_status_history": parts.history_rows(
+            oid, logs, order_type, record.children["refunds"]
+        ),
+        "external_refs": [parts.pos_ref_row(oid, row, created)],
     }
 
 

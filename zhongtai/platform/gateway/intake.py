@@ -49,6 +49,9 @@ KINDS = {
     "coupon": "COUPON",
 }
 SOURCES = {1: "MT_PUSH", 2: "ELE_PUSH"}
+# Legacy marks every new order "to pull" for the store's POS (t_order.pos_sync_status 0): the
+# order center queues the POS handoff (PENDING) when it records the order.
+QUEUED_FOR = ["POS"]
 
 
 def numbering(channel: int, store: Mapping[str, Any], now: datetime) -> dict[str, Any]:
@@ -293,6 +296,7 @@ def channel_order(
         "placed_at": utc_iso(local_to_utc(order.order_time)),
         "expected_at": utc_iso(expected_at) if expected_at else None,
         "source": SOURCES[order.channel],
+        "handoffs": QUEUED_FOR,
         "push": {
             "channel": channel,
             "channel_order_id": order.channel_order_id,

@@ -137,6 +137,7 @@ def order_body(
         "remark": body.remark,
         "placed_at": utc_iso(now.replace(microsecond=0)),
         "source": "MP",
+        "handoffs": intake.QUEUED_FOR,
     }
 
 

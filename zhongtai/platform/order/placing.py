@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
+from zhongtai.platform.order.handoff import HandoffState, check_system
 from zhongtai.platform.order.lines import Discount, OrderItem, check_discounts, check_items
 from zhongtai.platform.order.model import (
     Channel,
@@ -70,6 +71,9 @@ class OrderDraft:
     expected_at: datetime | None = None
     legacy_id: int | None = None
     source: str = "API"
+    # Back-office systems that pull the order (e.g. POS): queued (PENDING) from the start, as a
+    # legacy monolith marks every new order "to pull".
+    handoffs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -150,6 +154,8 @@ def check_draft(draft: OrderDraft) -> None:
             details={"field": "amounts"},
         )
     check_sub_status(draft.sub_status)
+    for system in draft.handoffs:
+        check_system(system)
     check_items(draft.items)
     check_discounts(draft.discounts)
 
@@ -193,6 +199,8 @@ def place_order(draft: OrderDraft, *, now: datetime) -> Order:
     order.history.append(
         StatusChange(Track.MAIN, None, draft.status, draft.source, now, draft.sub_status)
     )
+    for system in draft.handoffs:
+        order.handoff(system, HandoffState.PENDING, now=now)
     # The fat event: the whole order, so subscribers need not call back (lecture 8).
     order.events.append(Event("ORDER_CREATED", order.order_no, fine(order), now))
     return order

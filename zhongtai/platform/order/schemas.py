@@ -141,6 +141,9 @@ class OrderIn(BaseModel):
     legacy_id: int | None = Field(None, description="keep the legacy t_order.id as the id")
     source: str = Source("API")
     push: PushIn | None = None
+    handoffs: list[str] = Field(
+        [], max_length=4, description="systems that pull the order (e.g. POS), queued at once"
+    )
 
     def numbering_model(self) -> Numbering | None:
         """The numbering asked for; InvalidInput unless exactly one of order_no/numbering."""
@@ -173,6 +176,7 @@ class OrderIn(BaseModel):
             order_no = self.numbering.model().number(0)
         return OrderDraft(
             order_no=order_no or "",
+            handoffs=tuple(self.handoffs),
             items=[i.model() for i in self.items],
             discounts=[d.model() for d in self.discounts],
             amounts=amounts,

@@ -1,0 +1,165 @@
+"""Orders the platform's gateway took, carried back by reverse sync, map forward to the platform.
+
+A canary store's traffic lands on the platform app (gateway + centers, served on loopback
+over the pair's databases): a Meituan order pushed in, pulled, acked and moved on by the POS,
+refunded through Meituan; a mini-program order paid and then cancelled by the POS (a refund
+at once); a mini-program order left unpaid. Reverse sync writes them to legacy; the data
+comparison then maps legacy's rows forward and must find exactly the platform's rows: the
+raw channel payload, every status-history step with its source, reason and refund amount,
+and the POS handoff of every order (the unpaid one included: legacy queues every new order
+for its POS, and so does the platform).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from tests.integration.compare.conftest import one
+from tests.integration.platform.platform_support import ThreadedServer
+from zhongtai.compare.data import compare_data
+from zhongtai.compare.run import Options
+from zhongtai.db import create_engine
+from zhongtai.legacy import schema as ls
+from zhongtai.legacy.clock import SHANGHAI, wechat_str
+from zhongtai.migrate.capture import install_capture
+from zhongtai.migrate.reverse import ReverseSyncer
+from zhongtai.migrate.syncloop import run
+from zhongtai.platform.order import tables as ot
+from zhongtai.strangler.state import StateStore
+from zhongtai.workload.catalog_view import load_catalog
+from zhongtai.workload.payloads import (
+    Line,
+    Takeout,
+    meituan_new_form,
+    meituan_refund_form,
+    wechat_notify_xml,
+)
+
+OPTIONS = Options(sample=1_000, settle_seconds=0, segment_rows=50, download_rows=8)
+ORDER_UNITS = ("order.orders", "order.order_items", "order.order_discounts",
+               "order.order_status_history", "order.external_refs")  # fmt: skip
+MT_ORDER = "27000000007700001"
+
+
+@pytest.fixture
+def canary(pair):
+    """The platform app over the pair's centers, every store's POS on the platform, reverse
+    capture installed; yields (pair, platform URL, catalog)."""
+    from zhongtai.platform.app import create_app
+
+    install_capture(pair.settings, reverse=True)
+    state = create_engine(pair.settings.database("state"))
+    try:
+        routes = StateStore(state)
+        routes.ensure()
+        routes.set_stage("pos.pull", "platform", None, who="test", why="canary", force=True)
+    finally:
+        state.dispose()
+    catalog = load_catalog(pair.settings.database("legacy"))
+    with ThreadedServer(create_app(pair.settings)) as server:
+        yield pair, server.url, catalog
+
+
+def _ok(answer: httpx.Response) -> dict:
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body.get("code", 0) == 0 and body.get("data") != "fail", body
+    return body
+
+
+def _takeout(store, dishes) -> Takeout:
+    lines = tuple(
+        Line(d.mt_food_code, d.mt_sku_id, d.name, d.spec, d.price, q, ext_code=d.sku_code)
+        for d, q in zip(dishes, (1, 2), strict=False)
+    )
+    return Takeout(order_id=MT_ORDER, shop=store.mt_poi_code, shop_name=store.store_name,
+                   recipient_name="刘(先生)", phone="18449039731_7333", address="南京西路1号",
+                   lng=121.47, lat=31.23, lines=lines, shipping_fee=5.0, caution="不要香菜",
+                   created=int(datetime.now(SHANGHAI).timestamp()) - 60)  # fmt: skip
+
+
+def _pay(http: httpx.Client, placed: dict) -> None:
+    xml = wechat_notify_xml(out_trade_no=placed["out_trade_no"], total_fee=placed["total_fee"],
+                            transaction_id="4200" + placed["out_trade_no"][-12:],
+                            openid="o-round-trip", time_end=wechat_str(datetime.now(SHANGHAI)),
+                            nonce_str="n")  # fmt: skip
+    answer = http.post("/api/mp/pay/notify", content=xml)
+    assert answer.status_code == 200 and b"SUCCESS" in answer.content, answer.text
+
+
+def _store_traffic(url: str, catalog) -> list[str]:
+    """The canary store's traffic on the platform; returns the order numbers it created."""
+    store = catalog.on_channel("meituan")[0]
+    dishes = [d for d in catalog.menus[store.store_id] if not d.sold_out and d.mt_food_code]
+    member = catalog.members[0].member_id
+    pos = {"store_code": store.store_code}
+    with httpx.Client(base_url=url, timeout=60) as http:
+        takeout = _takeout(store, dishes[:2])
+        answer = http.post("/api/channel/meituan/new", data=meituan_new_form(takeout))
+        assert answer.json() == {"data": "ok"}, answer.text
+        base = {"store_id": store.store_id, "member_id": member, "source": 3, "order_type": 2,
+                "items": [{"sku_id": dishes[0].sku_id, "quantity": 2}]}  # fmt: skip
+        paid = _ok(http.post("/api/mp/orders", json={**base, "remark": "少辣"}))["data"]
+        unpaid = _ok(http.post("/api/mp/orders", json=base))["data"]
+        _pay(http, paid)
+        pulled = _ok(http.post("/api/pos/orders/pull", json={**pos, "page_size": 50}))
+        numbers = {o["order_no"] for o in pulled["data"]["orders"]}
+        assert paid["order_no"] in numbers
+        mt_no = next(n for n in numbers if n not in (paid["order_no"], unpaid["order_no"])
+                     and n.startswith("1"))  # fmt: skip
+        ack = {**pos, "order_no": mt_no, "ticket_no": "T-0077", "pos_id": "POS-1"}
+        _ok(http.post("/api/pos/orders/ack", json=ack))
+        _ok(http.post("/api/pos/orders/progress", json={**pos, "order_no": mt_no,
+                                                        "progress": "making"}))  # fmt: skip
+        for kind in ("apply", "agree"):
+            form = meituan_refund_form(MT_ORDER, store.mt_poi_code, kind, refund_id="R-77",
+                                       money=12.5, now=int(datetime.now().timestamp()))  # fmt: skip
+            assert http.post("/api/channel/meituan/refund", data=form).json() == {"data": "ok"}
+        cancel = {**pos, "order_no": paid["order_no"], "reason": "顾客要求取消"}
+        _ok(http.post("/api/pos/orders/cancel", json=cancel))
+    return [mt_no, paid["order_no"], unpaid["order_no"]]
+
+
+def test_orders_the_platform_took_map_back_to_the_platforms_rows_after_reverse_sync(canary):
+    pair, url, catalog = canary
+    numbers = _store_traffic(url, catalog)
+    syncer = ReverseSyncer(pair.settings)
+    try:
+        back = run(syncer)
+    finally:
+        syncer.close()
+    assert back.applied["orders"] >= 3 and not back.conflicts and not back.quarantined
+
+    o, log = ls.t_order.c, ls.t_order_status_log.c
+    found = sa.select(o.id, o.order_no, o.ext_json).where(o.order_no.in_(numbers))
+    twins = {r["order_no"]: r for r in pair.run("legacy", found)}
+    assert set(twins) == set(numbers)
+    mt_no, paid_no, _ = numbers
+    # The channel's payload, kept as legacy keeps it.
+    assert MT_ORDER in (twins[mt_no]["ext_json"] or "")
+    moves = pair.run("legacy", sa.select(log.from_status, log.to_status, log.source, log.remark)
+                     .where(log.order_id == twins[paid_no]["id"]).order_by(log.id))  # fmt: skip
+    # The POS cancel is one move in legacy's log, with the POS's reason; its refund is t_refund's.
+    assert [tuple(m.values()) for m in moves][-1] == (1, 6, "POS", "顾客要求取消")
+    h = ot.order_status_history.c
+    steps = pair.run("order", sa.select(h.track, h.source, h.amount).join(
+        ot.orders, ot.orders.c.id == h.order_id).where(ot.orders.c.order_no == paid_no,
+                                                        h.track == "REFUND"))  # fmt: skip
+    assert [(s["source"], s["amount"] is not None) for s in steps] == [("POS", True)]
+
+    parity = compare_data(pair.settings, ["orders"], options=OPTIONS)
+    units = {u.name: u for u in parity.units}
+    for name in ORDER_UNITS:
+        unit = units[name]
+        found = [(d.kind, d.key, [c.column for c in getattr(d, "columns", None) or []])
+                 for d in unit.sample]  # fmt: skip
+        assert unit.ok and unit.legacy_rows == unit.platform_rows, (name, found)
+    refs = ot.external_refs.c
+    queued = one(pair.run("order", sa.select(refs.state, refs.attempts).join(
+        ot.orders, ot.orders.c.id == refs.order_id).where(
+            ot.orders.c.order_no == numbers[2])))  # fmt: skip
+    assert queued == {"state": "PENDING", "attempts": 0}
