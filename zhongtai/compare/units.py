@@ -14,9 +14,10 @@ unit is walked one of two ways:
     their key, both sides sum their hashes per bucket, and only mismatched buckets are read
     again row by row.
 
-Columns are the target's ``compare`` columns (all table columns by default — every reference
-transform writes all of them); money columns (fen) get the money tolerance, float columns the
-float tolerance. Everything here is derived from the mapping objects, the one source of truth.
+Columns are the target's ``compare`` columns (all table columns but its ``counter`` by
+default — every reference transform writes all of them); money columns (fen) get the money
+tolerance, float columns the float tolerance. Everything here is derived from the mapping
+objects, the one source of truth.
 """
 
 from __future__ import annotations
@@ -133,7 +134,7 @@ def plan_units(
             seen.add(ident)
             contributors = tuple(writers[ident])
             table = target.table
-            columns = tuple(target.compare or (c.name for c in table.c))
+            columns = tuple(target.compare or (c.name for c in table.c if c.name != target.counter))
             money = {m for c in contributors for m in c.target.money}
             owner = target.owner
             ranged = (

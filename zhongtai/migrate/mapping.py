@@ -37,7 +37,8 @@ Anatomy
     Back to the legacy row's fields (the source table's entry; children where they exist) —
     what reverse sync writes. ``None`` when the platform never writes that data.
 ``compare``
-    Per target the normalised columns parity compares (:meth:`Mapping.project`).
+    Per target the normalised columns parity compares (:meth:`Mapping.project`); a
+    ``counter`` column (the center's own write count, e.g. a payment's ``version``) never is.
 
 Row-by-row API (for sync and reverse sync)::
 
@@ -95,6 +96,10 @@ class Target:
     owner: str | None = None  # column holding the source key of the row that owns this one
     compare: tuple[str, ...] | None = None  # None: every column the transform writes
     money: tuple[str, ...] = ()  # fen columns; parity compares them with a tolerance
+    # The center's own write counter (optimistic lock) that legacy has no column for: written
+    # as the transform gives it on insert, kept as the center has it when an existing row is
+    # upserted (never set back; a re-run leaves the row as it was), and not compared.
+    counter: str | None = None
 
     @property
     def name(self) -> str:
@@ -217,7 +222,7 @@ class Mapping:
     def project(self, table: str, row: Row) -> dict[str, Any]:
         """The normalised comparison columns of a target row (from either side)."""
         target = self.target(table)
-        columns = target.compare or tuple(row)
+        columns = target.compare or tuple(c for c in row if c != target.counter)
         return {c: normalise(row.get(c)) for c in columns}
 
 

@@ -67,18 +67,26 @@ def _builder(columns: tuple[str, ...], processors: tuple) -> Callable:
     return env["build"]
 
 
-_PLANS: dict[tuple[str, int, tuple[str, ...], tuple[str, ...]], _Plan] = {}
+_PLANS: dict[tuple[str, int, tuple[str, ...], tuple[str, ...], str | None], _Plan] = {}
 
 
-def _plan(dialect, table: sa.Table, columns: tuple[str, ...], key: tuple[str, ...]) -> _Plan:
-    cache_key = (dialect.name, id(table), columns, key)
+def _plan(
+    dialect,
+    table: sa.Table,
+    columns: tuple[str, ...],
+    key: tuple[str, ...],
+    counter: str | None = None,
+) -> _Plan:
+    """The upsert of ``columns`` by ``key``; an existing row keeps its ``counter``
+    (:attr:`Target.counter`)."""
+    cache_key = (dialect.name, id(table), columns, key, counter)
     plan = _PLANS.get(cache_key)
     if plan is not None:
         return plan
     missing = [c for c in (*columns, *key) if c not in table.c]
     if missing:
         raise ValueError(f"table {table.name!r} has no column(s) {missing}")
-    updates = [c for c in columns if c not in key] or [key[0]]
+    updates = [c for c in columns if c not in key and c != counter] or [key[0]]
     is_pg = dialect.name == "postgresql"
     processors = tuple(converter(table.c[c], dialect, raw_json=is_pg) for c in columns)
     if is_pg:
@@ -149,7 +157,7 @@ def prepare_rows(dialect, target: Target, rows: Sequence[dict]) -> tuple[tuple, 
     rows for the process that writes them)."""
     if not rows:
         return (), []
-    plan = _plan(dialect, target.table, tuple(rows[0]), target.key)
+    plan = _plan(dialect, target.table, tuple(rows[0]), target.key, target.counter)
     return plan.columns, _tuples(plan, rows, target.key, target.name)
 
 
@@ -172,7 +180,7 @@ def write_prepared(conn: Connection, mapping: Mapping, prepared: Prepared) -> in
     written = 0
     for name, columns, values in prepared:
         target = mapping.target(name)
-        plan = _plan(conn.dialect, target.table, tuple(columns), target.key)
+        plan = _plan(conn.dialect, target.table, tuple(columns), target.key, target.counter)
         if plan.columns != tuple(columns):  # the compiler put the columns in another order
             at = [columns.index(c) for c in plan.columns]
             values = [tuple(v[i] for i in at) for v in values]
@@ -189,7 +197,7 @@ def upsert(
     PostgreSQL goes straight to the ON CONFLICT path instead of trying a plain COPY first."""
     if not rows:
         return 0
-    plan = _plan(conn.dialect, target.table, tuple(rows[0]), target.key)
+    plan = _plan(conn.dialect, target.table, tuple(rows[0]), target.key, target.counter)
     return _send(conn, plan, _tuples(plan, rows, target.key, target.name), existing=existing)
 
 

@@ -25,6 +25,7 @@ from zhongtai.migrate.status import migrate_status
 from zhongtai.migrate.sync import ForwardSyncer, run_sync
 from zhongtai.migrate.syncloop import run
 from zhongtai.platform.member import tables as mt
+from zhongtai.platform.payment import tables as pt
 
 
 def _lags(settings) -> dict[str, float | None]:
@@ -343,4 +344,32 @@ def test_a_platform_customer_who_turns_out_to_be_a_legacy_member_leaves_no_membe
         syncer.close()
     assert ("MEITUAN_USER", "zt-user-1") in _identities(migrate_env, phoneless)
     diff = diff_centers(settings, ["members", "platform_customers"])
+    assert diff.clean, diff.summary()
+
+
+def test_a_legacy_write_keeps_the_payment_center_s_version_instead_of_resetting_it(migrate_env):
+    settings = migrate_env.settings
+    install_capture(settings)
+    backfill(settings, chunk_size=100)
+    p, r = ls.t_payment.c, ls.t_refund.c
+    paid = migrate_env.legacy(sa.select(sa.func.min(p.id)))[0][0]
+    refund = migrate_env.legacy(sa.select(sa.func.min(r.id)))[0][0]
+    engine = create_engine(migrate_env.url("payment"))
+    try:
+        with engine.begin() as conn:  # the payment center wrote both rows twice meanwhile
+            conn.execute(sa.update(pt.payments).where(pt.payments.c.id == paid).values(version=2))
+            conn.execute(sa.update(pt.refunds).where(pt.refunds.c.id == refund).values(version=2))
+        migrate_env.legacy(sa.update(ls.t_payment).where(p.id == paid).values(notify_raw="<xml/>"))
+        migrate_env.legacy(sa.update(ls.t_refund).where(r.id == refund).values(reason="改了"))
+        report = run_sync(settings)
+        with engine.connect() as conn:
+            versions = [
+                conn.execute(sa.select(t.c.version).where(t.c.id == key)).scalar()
+                for t, key in ((pt.payments, paid), (pt.refunds, refund))
+            ]
+    finally:
+        engine.dispose()
+    assert report.applied["payments"] == 1 and report.applied["refunds"] == 1
+    assert versions == [2, 2]
+    diff = diff_centers(settings, ["payments", "refunds"])
     assert diff.clean, diff.summary()

@@ -4,6 +4,8 @@
 * ``t_payment.total_fee`` is already fen; ``t_refund.amount`` is float yuan → fen.
 * ``t_payment.status`` 0/1/2/3 → PENDING/SUCCEEDED/FAILED/CLOSED; ``time_end``
   (yyyyMMddHHmmss GMT+8) → ``paid_at`` UTC for succeeded payments.
+* ``version`` is the payment center's own write counter; legacy keeps none. A new row starts
+  at 0, a forward-synced change keeps the center's count, and parity does not compare it.
 * ``t_refund.status`` 1..5 → APPLIED/REJECTED/ARBITRATING/FAILED/SUCCEEDED (0, "no refund", on a
   refund row means the application was withdrawn → REVOKED); ``type`` 1/2 → FULL/PARTIAL;
   ``source`` user/merchant/platform → USER/MERCHANT/PLATFORM. The refund's ``order_no`` and
@@ -169,7 +171,7 @@ PAYMENTS = Mapping(
     name="payments",
     source=t_payment,
     center="payment",
-    targets=(Target(pt.payments, key=("id",), owner="id", money=("amount",)),),
+    targets=(Target(pt.payments, key=("id",), owner="id", money=("amount",), counter="version"),),
     transform=payment,
     inverse=payment_inverse,
     description="t_payment → payments (fen already; time_end → paid_at UTC)",
@@ -178,7 +180,7 @@ REFUNDS = Mapping(
     name="refunds",
     source=t_refund,
     center="payment",
-    targets=(Target(pt.refunds, key=("id",), owner="id", money=("amount",)),),
+    targets=(Target(pt.refunds, key=("id",), owner="id", money=("amount",), counter="version"),),
     transform=refund,
     uses=(REFUND_FACTS,),
     inverse=refund_inverse,
