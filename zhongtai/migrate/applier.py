@@ -79,7 +79,7 @@ def apply_results(
     owners = sorted(owned)
     for target in reversed(mapping.targets):
         if not target.owner:
-            continue  # shared rows (a category, a platform member): only ever upserted
+            continue  # shared rows (a category): only ever upserted
         table = target.table
         columns = [table.c[k] for k in target.key]
         for batch in _chunks(owners):
@@ -90,7 +90,8 @@ def apply_results(
             }
             # Read the owned keys and delete the few that went away: one short statement,
             # where a NOT IN (every kept key) would send thousands of values each time.
-            found = conn.execute(sa.select(*columns).where(table.c[target.owner].in_(batch)))
+            ids = [target.owned_by(owner) for owner in batch]
+            found = conn.execute(sa.select(*columns).where(table.c[target.owner].in_(ids)))
             stale = [tuple(r) for r in found if tuple(r) not in keep]
             for gone in _chunks(stale):
                 conn.execute(sa.delete(table).where(_key_in(table, target.key, list(gone))))

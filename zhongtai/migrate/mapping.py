@@ -27,8 +27,9 @@ Anatomy
 ``targets``
     The center tables written, in write order (parents first). ``Target.key`` is the
     upsert conflict key; ``Target.owner`` names the column holding the key of the source row
-    that owns a target row, so a row-level apply can replace them (an order's items) and a
-    delete can remove them.
+    that owns a target row (or ``Target.owner_of(key)``, when it holds a value derived from
+    it), so a row-level apply can replace them (an order's items) and a delete can remove
+    them.
 ``transform(record) -> {target table name: [row dicts]}`` or :class:`Quarantine`
     0..n rows per target table (splits). Raising ``TransformError`` quarantines the row with
     the error as its reason. A target row emitted by several source rows must be identical
@@ -94,6 +95,9 @@ class Target:
     table: sa.Table
     key: tuple[str, ...]
     owner: str | None = None  # column holding the source key of the row that owns this one
+    # The owner column's value for a source key when it is not the key itself (a platform
+    # customer's member id is NEW_MEMBER_BASE + its first order's id).
+    owner_of: Callable[[Any], Any] | None = None
     compare: tuple[str, ...] | None = None  # None: every column the transform writes
     money: tuple[str, ...] = ()  # fen columns; parity compares them with a tolerance
     # The center's own write counter (optimistic lock) that legacy has no column for: written
@@ -104,6 +108,10 @@ class Target:
     @property
     def name(self) -> str:
         return self.table.name
+
+    def owned_by(self, key: Any) -> Any:
+        """The ``owner`` column's value of the rows source key ``key`` owns."""
+        return key if self.owner_of is None else self.owner_of(key)
 
 
 @dataclass(frozen=True)

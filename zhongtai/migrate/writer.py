@@ -282,7 +282,7 @@ def apply_record(conn: Connection, mapping: Mapping, key: Any, result: Mapped | 
             continue
         table = target.table
         keep = [tuple(r[k] for k in target.key) for r in mapped.get(target.name, ())]
-        stmt = sa.delete(table).where(table.c[target.owner] == key)
+        stmt = sa.delete(table).where(table.c[target.owner] == target.owned_by(key))
         if keep:
             stmt = stmt.where(~sa.tuple_(*(table.c[k] for k in target.key)).in_(keep))
         conn.execute(stmt)

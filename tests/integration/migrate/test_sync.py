@@ -309,11 +309,6 @@ def test_a_phone_on_an_order_placed_before_a_sync_run_started_reaches_the_member
     assert diff.clean, diff.summary()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a platform customer's member (NEW_MEMBER_BASE + first order) whose person later "
-    "joins a legacy member stays on the member center: platform_customers only upserts",
-)
 def test_a_platform_customer_who_turns_out_to_be_a_legacy_member_leaves_no_member_behind(
     migrate_env,
 ):

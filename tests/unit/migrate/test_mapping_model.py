@@ -19,6 +19,8 @@ from zhongtai.migrate.mapping import (
     membership,
     normalise,
 )
+from zhongtai.migrate.mappings import all_mappings
+from zhongtai.migrate.mappings.people import NEW_MEMBER_BASE
 from zhongtai.migrate.transforms import TransformError, yuan_to_fen
 
 md = sa.MetaData()
@@ -46,6 +48,12 @@ def test_apply_maps_splits_and_quarantines_instead_of_dropping():
     )
     bad = MAPPING.apply(Record({"id": 3, "v": -1.0}))
     assert bad == Quarantine("bad_value", "negative -1.0")
+
+
+def test_owned_rows_are_found_by_the_key_or_the_value_derived_from_it():
+    assert MAPPING.targets[0].owned_by(7) == 7
+    customers = all_mappings()["platform_customers"]
+    assert [t.owned_by(7) for t in customers.targets] == [NEW_MEMBER_BASE + 7] * 2
 
 
 def test_rows_for_an_undeclared_table_are_a_mapping_bug():

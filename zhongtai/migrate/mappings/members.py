@@ -16,7 +16,9 @@
     A platform customer linked to no legacy member becomes a new member (id
     ``NEW_MEMBER_BASE`` + its first order's id, ``source_channel`` MEITUAN/ELEME, name and
     gender from ``recipient_name`` like ``张(先生)``), written by its first order; a customer
-    linked to a member only adds identities, which that member's row writes.
+    linked to a member only adds identities, which that member's row writes. The member is
+    owned by that first order: once the customer turns out to be a legacy member (an order of
+    the member carries the customer's phone), syncing the order again removes it.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import sqlalchemy as sa
 from zhongtai.legacy.schema import t_member, t_order
 from zhongtai.migrate.mapping import Group, Lookup, Mapped, Mapping, Record, Target
 from zhongtai.migrate.mappings._common import STORE_BRANDS, first_time, phone_columns, text
-from zhongtai.migrate.mappings.people import USER_KINDS, People, resolve_people
+from zhongtai.migrate.mappings.people import NEW_MEMBER_BASE, USER_KINDS, People, resolve_people
 from zhongtai.migrate.transforms import (
     Phone,
     channel_name,
@@ -218,13 +220,24 @@ MEMBERS = Mapping(
     inverse=member_inverse,
     description="t_member → member + identities (duplicates merged) + stored value",
 )
+
+
+def new_member_id(order_id: int) -> int:
+    """The member a platform customer's first order ``order_id`` creates."""
+    return NEW_MEMBER_BASE + order_id
+
+
 PLATFORM_CUSTOMERS = Mapping(
     name="platform_customers",
     source=t_order,
     center="member",
+    # Owned by the anchor order: when the customer turns out to be a legacy member, the next
+    # sync of that order removes the member it had made (its identities move to the member).
     targets=(
-        Target(mt.member, key=("id",)),
-        Target(mt.member_identity, key=("kind", "value")),
+        Target(mt.member, key=("id",), owner="id", owner_of=new_member_id),
+        Target(
+            mt.member_identity, key=("kind", "value"), owner="member_id", owner_of=new_member_id
+        ),
     ),
     transform=platform_customer,
     uses=(PEOPLE, STORE_BRANDS),
