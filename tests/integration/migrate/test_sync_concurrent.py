@@ -11,8 +11,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 
-from sync_support import Background, diff_centers
-
+from tests.integration.migrate.sync_support import Background, diff_centers
 from zhongtai.migrate.backfill import backfill
 from zhongtai.migrate.capture import install_capture
 from zhongtai.migrate.status import migrate_status
