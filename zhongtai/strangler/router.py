@@ -31,6 +31,7 @@ from zhongtai.strangler.storekeys import ORDER_KINDS
 logger = logging.getLogger(__name__)
 DECISION = "zhongtai.decision"
 BODY = frozenset({"json", "form", "xml"})  # key sources that read the request body
+SHADOWED = (Stage.SHADOW, Stage.CANARY)  # stages whose legacy-served requests are copied
 
 
 def header_dict(headers: http.Headers) -> dict[str, str]:
@@ -87,15 +88,21 @@ class Router:
         learns = any(spec.kind in ORDER_KINDS for spec in route.keys)
         if route.keys and (learns or route.stage in (Stage.SHADOW, Stage.CANARY)):
             self._find_key(flow, dec, learns)
-        control = flow.metadata.get(CONTROL, {})
-        forced = control.get(signing.SIDE)
-        if control.get(signing.SHADOW) == signing.DRY_RUN:
+        control = flow.metadata.get(CONTROL)
+        forced = control.get(signing.SIDE) if control else None
+        if control and control.get(signing.SHADOW) == signing.DRY_RUN:
             # An operator's signed dry run: only the platform can roll a write back.
             forced = "platform"
             req.headers[signing.SHADOW] = signing.DRY_RUN
         dec.forced = forced in ("legacy", "platform")
         dec.side = choose_side(route, dec.key, forced)
-        if signing.SHADOW not in req.headers:
+        # Only a legacy-served request of a shadow or canary route can be copied; the guard
+        # left no control header on a request that had none ({}), so nothing to look up then.
+        if (
+            dec.side == "legacy"
+            and route.stage in SHADOWED
+            and (control == {} or signing.SHADOW not in req.headers)
+        ):
             dec.shadow = plan_shadow(route, req.method, dec.side)
             dec.aa = want_aa(route, req.method, dec.shadow, self.rt.settings.aa_percent / 100)
         if dec.side == "platform":
