@@ -172,7 +172,7 @@ def run_worker(settings: Settings, host: str, port: int) -> None:
     if profile:
         import cProfile
 
-        profiler = cProfile.Profile()
+        profiler = cProfile.Profile(time.thread_time)  # CPU time: waits for a core excluded
         profiler.enable()
     try:
         with asyncio.Runner(loop_factory=loop_factory) as runner:

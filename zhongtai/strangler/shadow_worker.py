@@ -217,7 +217,7 @@ def run(settings: Settings, instance: str, sock: socket.socket) -> None:
     if profile:
         import cProfile
 
-        profiler = cProfile.Profile()
+        profiler = cProfile.Profile(time.thread_time)  # CPU time: waits for a core excluded
         profiler.enable()
     try:
         with asyncio.Runner(loop_factory=_loop_factory()) as runner:
