@@ -107,7 +107,7 @@ def people_touched(
     their members merged into another) (pure)."""
     survivors = {people.member(m) for m in members}
     survivors |= {people.user_member[u] for u in users if u in people.user_member}
-    group = {m for m, s in people.survivor_of.items() if s in survivors}
+    group = {m for s in survivors for m in people.members_of(s)}
     ids = group | {s for s in survivors if s < NEW_MEMBER_BASE}
     anchors = {s - NEW_MEMBER_BASE for s in survivors if s >= NEW_MEMBER_BASE}
     merged = {m for m in group if people.survivor_of[m] != m}

@@ -71,10 +71,19 @@ class People:
     identities: dict[int, tuple[tuple[str, str], ...]] = field(default_factory=dict)
     user_member: dict[tuple[int, str], int] = field(default_factory=dict)
     new_member_anchor: dict[int, int] = field(default_factory=dict)  # first order id → id
+    # survivor → its member ids, built on first use (not part of the value)
+    _groups: dict[int, list[int]] = field(default_factory=dict, compare=False, repr=False)
 
     def member(self, legacy_member_id: int) -> int:
         """The member a legacy member id ends up as (itself when not merged)."""
         return self.survivor_of.get(legacy_member_id, legacy_member_id)
+
+    def members_of(self, survivor: int) -> list[int]:
+        """The live legacy member ids whose person's member is ``survivor``."""
+        if not self._groups and self.survivor_of:
+            for mid, to in self.survivor_of.items():
+                self._groups.setdefault(to, []).append(mid)
+        return self._groups.get(survivor, [])
 
 
 def resolve_people(conn: sa.Connection) -> People:
