@@ -68,13 +68,17 @@ dumps = _make_dumps()
 def naive_utc(value: datetime) -> datetime:
     """What ``UtcDateTime`` binds: the aware value as naive UTC; naive values are refused."""
     zone = value.tzinfo
-    if zone is UTC:
-        return value.replace(tzinfo=None)
+    if zone is UTC:  # the constructor: a third cheaper than replace(), which parses keywords
+        return datetime(
+            value.year, value.month, value.day,
+            value.hour, value.minute, value.second, value.microsecond,
+        )  # fmt: skip
     if zone is None:
         raise ValueError(f"naive datetime {value!r}: the platform stores aware UTC only")
     return value.astimezone(UTC).replace(tzinfo=None)
 
 
+_SQLITE_TEXT = "%04d-%02d-%02d %02d:%02d:%02d.%06d"  # _SQLITE_DATETIME, positional
 _TEXTS: dict[datetime, str] = {}  # an order's times repeat across its rows
 _TEXTS_MAX = 1 << 15
 
@@ -83,10 +87,12 @@ def sqlite_utc_text(value: datetime) -> str:
     """What ``UtcDateTime`` binds on SQLite: naive UTC as SQLAlchemy's DATETIME text."""
     text = _TEXTS.get(value)
     if text is None:
-        if value.tzinfo is UTC:  # the common case: cut "+00:00" off the fixed-width text
-            text = value.isoformat(" ", "microseconds")[:26]
-        else:
-            text = naive_utc(value).isoformat(" ", "microseconds")
+        # %-formatting of the fields: about half the cost of isoformat(" ", "microseconds").
+        moment = value if value.tzinfo is UTC else naive_utc(value)
+        text = _SQLITE_TEXT % (
+            moment.year, moment.month, moment.day,
+            moment.hour, moment.minute, moment.second, moment.microsecond,
+        )  # fmt: skip
         if len(_TEXTS) >= _TEXTS_MAX:
             _TEXTS.clear()
         _TEXTS[value] = text

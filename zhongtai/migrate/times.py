@@ -62,21 +62,28 @@ def local_to_utc(value: str | datetime | None) -> datetime | None:
         return moment
     if isinstance(value, datetime):
         if value.tzinfo is None:
-            return value.replace(tzinfo=UTC) - _OFFSET
+            return _wall_as_utc(value) - _OFFSET
         return value.astimezone(UTC)
     return _parse_local(value)
+
+
+def _wall_as_utc(moment: datetime) -> datetime:
+    """``moment.replace(tzinfo=UTC)`` at a third of the cost (``replace`` parses keywords)."""
+    return datetime(
+        moment.year, moment.month, moment.day,
+        moment.hour, moment.minute, moment.second, moment.microsecond, UTC,
+    )  # fmt: skip
 
 
 def _parse_local(value) -> datetime | None:
     if len(value) == 19 and value[0] != "0":  # 'yyyy-MM-dd HH:mm:ss', nothing to clean
         try:
-            moment = datetime.fromisoformat(value)
+            # The local wall time read as UTC, then shifted: several times cheaper than
+            # parsing naive and replacing the zone. A value with its own offset fails the
+            # parse and takes the general path.
+            return datetime.fromisoformat(value + "+00:00") - _OFFSET
         except ValueError:
             pass  # the general path below says what is wrong
-        else:
-            if moment.tzinfo is None:
-                return moment.replace(tzinfo=UTC) - _OFFSET
-            return moment.astimezone(UTC)
     text = value.strip()
     if not text or text.startswith("0000-00-00") or text == "0":
         return None
