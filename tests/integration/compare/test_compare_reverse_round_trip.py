@@ -7,12 +7,14 @@ at once); a mini-program order left unpaid. Reverse sync writes them to legacy; 
 comparison then maps legacy's rows forward and must find exactly the platform's rows: the
 raw channel payload, every status-history step with its source, reason and refund amount,
 and the POS handoff of every order (the unpaid one included: legacy queues every new order
-for its POS, and so does the platform).
+for its POS, and so does the platform). The paid order's and its payment's paid time are the
+notify's ``time_end`` (the only time legacy keeps of a payment), however late the notify was
+applied; its cancellation and refund are one step time, as legacy logs them as one move.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import httpx
 import pytest
@@ -42,6 +44,9 @@ from zhongtai.workload.payloads import (
 OPTIONS = Options(sample=1_000, settle_seconds=0, segment_rows=50, download_rows=8)
 ORDER_UNITS = ("order.orders", "order.order_items", "order.order_discounts",
                "order.order_status_history", "order.external_refs")  # fmt: skip
+PAYMENT_UNITS = ("payment.payments", "payment.refunds")
+# WeChat's clock ahead of ours: the paid time is whole seconds off when the notify is applied.
+CHANNEL_CLOCK_AHEAD = timedelta(seconds=3)
 MT_ORDER = "27000000007700001"
 
 
@@ -83,10 +88,10 @@ def _takeout(store, dishes) -> Takeout:
 
 
 def _pay(http: httpx.Client, placed: dict) -> None:
+    paid = wechat_str(datetime.now(SHANGHAI) + CHANNEL_CLOCK_AHEAD)
     xml = wechat_notify_xml(out_trade_no=placed["out_trade_no"], total_fee=placed["total_fee"],
                             transaction_id="4200" + placed["out_trade_no"][-12:],
-                            openid="o-round-trip", time_end=wechat_str(datetime.now(SHANGHAI)),
-                            nonce_str="n")  # fmt: skip
+                            openid="o-round-trip", time_end=paid, nonce_str="n")  # fmt: skip
     answer = http.post("/api/mp/pay/notify", content=xml)
     assert answer.status_code == 200 and b"SUCCESS" in answer.content, answer.text
 
@@ -146,14 +151,17 @@ def test_orders_the_platform_took_map_back_to_the_platforms_rows_after_reverse_s
     # The POS cancel is one move in legacy's log, with the POS's reason; its refund is t_refund's.
     assert [tuple(m.values()) for m in moves][-1] == (1, 6, "POS", "顾客要求取消")
     h = ot.order_status_history.c
-    steps = pair.run("order", sa.select(h.track, h.source, h.amount).join(
-        ot.orders, ot.orders.c.id == h.order_id).where(ot.orders.c.order_no == paid_no,
-                                                        h.track == "REFUND"))  # fmt: skip
-    assert [(s["source"], s["amount"] is not None) for s in steps] == [("POS", True)]
+    steps = pair.run("order", sa.select(h.track, h.source, h.amount, h.at).join(
+        ot.orders, ot.orders.c.id == h.order_id).where(ot.orders.c.order_no == paid_no)
+        .order_by(h.seq))  # fmt: skip
+    refunds = [(s["source"], s["amount"] is not None) for s in steps if s["track"] == "REFUND"]
+    assert refunds == [("POS", True)]
+    # The cancel and its refund are one command: one time, as legacy's one move has.
+    assert steps[-1]["track"] == "REFUND" and steps[-1]["at"] == steps[-2]["at"]
 
-    parity = compare_data(pair.settings, ["orders"], options=OPTIONS)
+    parity = compare_data(pair.settings, ["orders", "payments"], options=OPTIONS)
     units = {u.name: u for u in parity.units}
-    for name in ORDER_UNITS:
+    for name in ORDER_UNITS + PAYMENT_UNITS:
         unit = units[name]
         found = [(d.kind, d.key, [c.column for c in getattr(d, "columns", None) or []])
                  for d in unit.sample]  # fmt: skip

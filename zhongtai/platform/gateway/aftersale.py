@@ -1,7 +1,8 @@
 """Cancelling and refunding orders (售后) from the mini-program and the POS, over the centers.
 
 A paid mini-program/App order that is cancelled is refunded in full at once: the order center
-moves it to CANCELLED and its refund track to SUCCEEDED, the payment center records the refund
+moves it to CANCELLED and its refund track to SUCCEEDED in one command (both steps carry one
+time, as legacy logs such a cancellation as one move), the payment center records the refund
 ``RF{order_no}{n:02d}``. A refund asked from the mini-program is decided at once too (legacy
 7 then 8): one SUCCEEDED step on the refund track (a dry run cannot build on a step it rolled
 back, so the two legacy steps are one here), whole or partial.
@@ -60,18 +61,12 @@ async def cancel(
     order_no = order["order_no"]
     check_move(order_no, status_of(order), OrderStatus.CANCELLED)
     refund = order["channel"] in OWN_CHANNELS and pay_status_of(order) == PayStatus.PAID
-    steps = [
-        write(
-            calls,
-            order_no,
-            "/status",
-            carry_on(order, {"to": "CANCELLED", "source": source, "reason": reason}),
-        )
-    ]
+    move = {"to": "CANCELLED", "source": source, "reason": reason}
+    if refund:  # one order-center command: cancel and refund step share one time
+        move["refund_amount"] = order["paid_amount"]
+    steps = [write(calls, order_no, "/status", carry_on(order, move))]
     if refund:
         amount = order["paid_amount"]
-        step = {"to": "SUCCEEDED", "amount": amount, "source": source, "reason": reason}
-        steps.append(write(calls, order_no, "/refund-status", step))
         record = {
             "refund_no": next_refund_no(order_no, refunds),
             "order_no": order_no,

@@ -5,7 +5,9 @@ The legacy's rules and answers, checked in its order before anything is written:
 failure notify marks a pending payment failed and is answered SUCCESS; a closed payment, a
 wrong ``total_fee``, a missing or malformed ``time_end``/``transaction_id`` 40001; an order that
 can no longer be paid (cancelled) 40901. Then the payment center records the payment and the
-order center moves the order 0 → 1 (PAID), where the POS pulls it.
+order center moves the order 0 → 1 (PAID), where the POS pulls it. The order's ``paid_at`` is
+the notify's ``time_end`` (when the money arrived), as the payment's is: legacy keeps that
+time only (``t_payment.time_end``), and it is the one an operator reconciles against WeChat.
 
 The payment and its order are read together: the legacy's ``out_trade_no`` is ``P`` + the
 order number, so the order is fetched by that guess and re-fetched only if the payment says
@@ -91,7 +93,7 @@ async def handle_notify(calls: CenterCalls, body: bytes) -> None:
         "paid_at": utc_iso(paid_at),
         "raw": raw,
     }
-    move = {"to": "PAID", "source": "MP", "reason": "WX notify"}
+    move = {"to": "PAID", "source": "MP", "reason": "WX notify", "paid_at": notify["paid_at"]}
     try:
         check_move(order_no, status_of(order), OrderStatus.NEW)
         await asyncio.gather(
@@ -119,7 +121,7 @@ async def _settle(calls: CenterCalls, pay: dict[str, Any], order: dict[str, Any]
         order = await get_order(calls, pay["order_no"], "medium")
     if status_of(order) != OrderStatus.PENDING_PAYMENT:
         return
-    move = {"to": "PAID", "source": "MP", "reason": "WX notify"}
+    move = {"to": "PAID", "source": "MP", "reason": "WX notify", "paid_at": pay["paid_at"]}
     try:
         await write(calls, order["order_no"], "/status", move)
     except LegacyError:

@@ -169,6 +169,8 @@ def change_status(order_no: str, body: StatusIn, uow: Uow, view: ViewParam = Vie
         expected_store_id=body.expected_store_id,
         expected_version=body.expected_version,
         pickup_code=body.pickup_code,
+        paid_at=body.paid_at,
+        refund_amount=body.refund_amount,
         lines=view == View.FINE,  # lighter answers need not read the lines
     )
     return _outcome(outcome, view)

@@ -172,11 +172,14 @@ class Order:
         now: datetime,
         sub_status: str | None = None,
         reason: str | None = None,
+        paid_at: datetime | None = None,
     ) -> StatusChange:
         """Move the main status; the sub-status is replaced (cleared when not given).
 
         The refund track does not block it: an open refund stays open. Only a fully refunded
-        order is held (it may only be cancelled).
+        order is held (it may only be cancelled). A move to PAID records ``paid_at`` (when the
+        money arrived, as the pay channel reports it; ``now`` when not given) unless the order
+        already has one.
         """
         self._check_alive()
         # An open refund does not hold the main status: the store may carry on (legacy let a
@@ -191,7 +194,7 @@ class Order:
         change = StatusChange(Track.MAIN, self.main_status, target, source, now, sub_status, reason)
         self.main_status, self.sub_status = target, sub_status
         if target is MainStatus.PAID and self.paid_at is None:
-            self.paid_at = now
+            self.paid_at = utc(paid_at) if paid_at is not None else now
         self._record(change, "STATUS_CHANGED")
         return change
 

@@ -229,6 +229,12 @@ class StatusIn(BaseModel):
     expected_store_id: int | None = Field(None, description="refuse (409) if another store's")
     expected_version: int | None = None
     pickup_code: str | None = Field(None, min_length=1, max_length=16)
+    paid_at: datetime | None = Field(
+        None, description="a move to PAID: when the money arrived (the pay channel's time)"
+    )
+    refund_amount: int | None = Field(
+        None, description="fen of a refund that succeeds with the move (cancel and refund at once)"
+    )
 
 
 class SubStatusIn(BaseModel):

@@ -257,13 +257,24 @@ def change_status(
     expected_store_id: int | None = None,
     expected_version: int | None = None,
     pickup_code: str | None = None,
+    paid_at: Any = None,
+    refund_amount: int | None = None,
     lines: bool = True,
 ) -> Outcome:
     """Move the main status (and optionally record a handoff step in the same transaction;
-    ``pickup_code`` sets the code the store gives the customer, e.g. when READY)."""
+    ``pickup_code`` sets the code the store gives the customer, e.g. when READY; ``paid_at``
+    the pay channel's time of a move to PAID; ``refund_amount`` a refund that succeeds with
+    the move, e.g. a paid order cancelled and refunded at once: one command, so both history
+    steps carry one time, as legacy logs such a cancellation as one move)."""
 
     def apply(order: Order, now: Any) -> None:
-        order.change_status(target, source=source, now=now, sub_status=sub_status, reason=reason)
+        order.change_status(
+            target, source=source, now=now, sub_status=sub_status, reason=reason, paid_at=paid_at
+        )
+        if refund_amount is not None:
+            order.change_refund(
+                RefundStatus.SUCCEEDED, source=source, now=now, amount=refund_amount, reason=reason
+            )
         if pickup_code is not None:
             order.pickup_code = pickup_code
         if handoff is not None:

@@ -16,6 +16,12 @@ the platform — as a record of the channel's own refund (``channel_refund_id``)
    that arrived is always recorded; after CLOSED the outcome is ``LATE_PAID`` so the
    application layer knows to refund it;
 4. a failure notify moves PENDING to FAILED and is otherwise a no-op.
+
+A payment's ``updated_at`` is when it came to its status. For a success that is the channel's
+paid time (never before the payment was created), not when its notify was applied: the paid
+time is the one legacy records (``t_payment.time_end``; it has no update time), so a payment
+taken here and one taken on legacy carry the same row, and it is the time an operator
+reconciles against the channel's bill.
 """
 
 from __future__ import annotations
@@ -162,7 +168,7 @@ class Payment:
         late = self.status is PaymentStatus.CLOSED
         self.transaction_id = notify.transaction_id
         self.paid_at = (notify.paid_at or now).astimezone(UTC)
-        self._set(PaymentStatus.SUCCEEDED, now, notify.raw)
+        self._set(PaymentStatus.SUCCEEDED, max(self.paid_at, self.created_at), notify.raw)
         return NotifyResult(NotifyOutcome.LATE_PAID if late else NotifyOutcome.PAID, True)
 
     def close(self, now: datetime) -> None:

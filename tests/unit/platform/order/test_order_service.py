@@ -8,6 +8,7 @@ from zhongtai.platform.order import dispatch, service
 from zhongtai.platform.order.fakes import FakeOrderUnitOfWork
 from zhongtai.platform.order.handoff import HandoffState
 from zhongtai.platform.order.model import Channel
+from zhongtai.platform.order.money import MoneyError
 from zhongtai.platform.order.query import OrderQuery
 from zhongtai.platform.order.service import Handoff, PushKey
 from zhongtai.platform.order.status import IllegalTransition, MainStatus, RefundStatus
@@ -141,6 +142,20 @@ def test_refund_and_sub_status_commands(uow):
         uow, "3251201SH001200001", RefundStatus.SUCCEEDED, source="MP", amount=4600
     )
     assert done.order.fully_refunded and done.order.sub_status == "PRINTED"
+
+
+def test_a_cancel_that_refunds_at_once_is_one_command_with_one_time():
+    ticks = iter(range(60))
+    uow = FakeOrderUnitOfWork(clock=lambda: NOW.replace(second=next(ticks)))
+    service.create_order(uow, draft(status=M.PAID))
+    no = "3251201SH001200001"
+    with pytest.raises(MoneyError):  # more than was paid: the cancel does not happen either
+        service.change_status(uow, no, M.CANCELLED, source="POS", refund_amount=4601)
+    assert service.get_order(uow, no).main_status is M.PAID
+    done = service.change_status(uow, no, M.CANCELLED, source="POS", refund_amount=4600)
+    cancel, refund = done.order.history[-2:]
+    assert (cancel.to_status, refund.to_status, refund.amount) == (M.CANCELLED, "SUCCEEDED", 4600)
+    assert refund.at == cancel.at and done.order.fully_refunded
 
 
 def test_searches_filter_and_page(uow):

@@ -38,6 +38,12 @@ def test_the_full_lifecycle_is_allowed_and_recorded():
     assert "items" not in thin[-1].payload  # thin events carry no order body
 
 
+def test_a_move_to_paid_records_the_pay_channels_time_and_the_step_when_it_was_made():
+    order = place_order(draft(status=M.PENDING_PAYMENT), now=T0)
+    order.change_status(M.PAID, source="MP", now=at(2), paid_at=at(1))
+    assert (order.paid_at, order.history[-1].at, order.updated_at) == (at(1), at(2), at(2))
+
+
 def test_completed_can_never_become_cancelled():
     order = place_order(draft(status=M.PAID), now=T0)
     order.change_status(M.ACCEPTED, source="POS", now=at(1))

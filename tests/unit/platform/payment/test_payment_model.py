@@ -61,6 +61,16 @@ def test_a_successful_notify_pays_once_and_resends_change_nothing():
     assert p.updated_at == T1
 
 
+def test_a_payment_was_last_updated_when_the_channel_says_the_money_arrived():
+    p = payment()
+    p.apply_notify(ok(), T1 + timedelta(seconds=5))  # the notify came 5 s after the money
+    assert (p.paid_at, p.updated_at) == (T1, T1)
+    early = payment()  # a channel clock behind ours: never before the payment was made
+    before = T0 - timedelta(seconds=2)
+    early.apply_notify(Notify(early.out_trade_no, True, 4600, "4200001", paid_at=before), T1)
+    assert early.updated_at == T0
+
+
 def test_a_resend_after_payment_is_acknowledged_even_with_odd_figures():
     p = payment()
     p.apply_notify(ok(), T1)
