@@ -28,6 +28,11 @@ _REFUND_BY_LEGACY = {
 }
 _LEGACY_BY_REFUND = {name: code for code, name in _REFUND_BY_LEGACY.items()}
 EXCEPTION_SUB_STATUS = "EXCEPTION"  # legacy -1: the POS rejected the order
+# A store or channel moved the order on while its refund was open (legacy 7 → 1..6): legacy
+# then shows the new status with ``refund_status`` still 1 (or 3); the center keeps the
+# refund open on its track and marks the main status's move with this sub-status.
+REFUND_SET_ASIDE = "REFUND_SET_ASIDE"
+OPEN_REFUNDS = ("APPLIED", "ARBITRATING")
 
 
 def _main(status: int, order_type: int) -> str:
@@ -52,7 +57,8 @@ def order_status(
     Legacy 7 (退款中) and 8 (已退款) overwrite the lifecycle; the center keeps refunds on their
     own track, so the main status is the one before the refund started (``before_refund``, read
     from the status log), or ``PAID`` when the log does not say. 4 is ``DELIVERING`` for
-    delivery orders and ``READY`` otherwise; -1 is ``PAID`` with sub-status ``EXCEPTION``.
+    delivery orders and ``READY`` otherwise; -1 is ``PAID`` with sub-status ``EXCEPTION``. A
+    lifecycle status with a refund still open is that status with ``REFUND_SET_ASIDE``.
     """
     try:
         refund = _REFUND_BY_LEGACY[int(refund_status or 0)]
@@ -71,6 +77,8 @@ def order_status(
         main = _main(status, order_type)
         if status == OrderStatus.EXCEPTION:
             sub = EXCEPTION_SUB_STATUS
+        elif refund in OPEN_REFUNDS:
+            sub = REFUND_SET_ASIDE
     return main, refund, sub
 
 
@@ -90,15 +98,17 @@ _LEGACY_BY_MAIN = {
 def legacy_order_status(main: str, refund: str, sub_status: str | None = None) -> tuple[int, int]:
     """Inverse of :func:`order_status`: (main, refund, sub) → legacy (status, refund_status).
 
-    An open refund shows as 7, a successful one as 8, as the legacy app writes them.
+    An open refund shows as 7 (unless the order was moved on with it set aside), a successful
+    one as 8, as the legacy app writes them.
     """
     try:
         legacy_refund = _LEGACY_BY_REFUND[refund]
         status = _LEGACY_BY_MAIN[main]
     except KeyError:
         raise TransformError(f"order status ({main!r}, {refund!r}) has no legacy code") from None
-    if refund in ("APPLIED", "ARBITRATING"):
-        status = OrderStatus.REFUNDING
+    if refund in OPEN_REFUNDS:
+        if sub_status != REFUND_SET_ASIDE:
+            status = OrderStatus.REFUNDING
     elif refund == "SUCCEEDED" and main != "CANCELLED":
         status = OrderStatus.REFUNDED
     elif main == "PAID" and sub_status == EXCEPTION_SUB_STATUS:

@@ -62,6 +62,30 @@ def test_channel_refunds_carry_their_amounts_and_a_reject_returns_to_the_status_
     assert history_rows(7, log, 1, [_refund(3.0, status=2), _refund(12.5)]) == center
 
 
+def test_a_refund_set_aside_is_logged_as_legacy_shows_it_and_maps_back():
+    aside = "REFUND_SET_ASIDE"
+    center = [
+        _step(1, "MAIN", None, "PAID", "MT_PUSH"),
+        _step(2, "MAIN", "PAID", "ACCEPTED", "POS", minute=1),
+        _step(3, "REFUND", "NONE", "APPLIED", "MT_PUSH", minute=2),
+        _step(4, "MAIN", "ACCEPTED", "PREPARING", "POS", minute=3, sub=aside),  # moved on
+        _step(5, "MAIN", "PREPARING", "DELIVERING", "POS", minute=4, sub=aside),
+        _step(6, "SUB", aside, None, "MT_PUSH", minute=5),  # under way again
+        _step(7, "SUB", None, aside, "POS", minute=6, sub=aside),  # set aside in place
+        _step(8, "MAIN", "DELIVERING", "COMPLETED", "POS", minute=7, sub=aside),
+    ]
+    log = log_rows(9, center, 1)
+    assert [(r["from_status"], r["to_status"]) for r in log] == [
+        (None, 1), (1, 2), (2, 7), (7, 3), (3, 4), (4, 7), (7, 7), (7, 5)
+    ]  # fmt: skip
+    assert history_rows(7, log, 1) == center
+    # Legacy's own 7 → the status before the refund is the refund rejected, not set aside.
+    rejected = history_rows(7, [*log[:6], {**log[6], "to_status": 4}], 1)
+    assert [(r["track"], r["to_status"], r["sub_status"]) for r in rejected[-2:]] == [
+        ("SUB", None, None), ("REFUND", "REJECTED", None)
+    ]  # fmt: skip
+
+
 @pytest.mark.parametrize(
     "text", ['{"a":1,"b":"不要香菜"}', "%7B%22a%22%3A1%7D", "not json", '"quoted"', None]
 )

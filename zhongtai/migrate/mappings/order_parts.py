@@ -18,7 +18,14 @@ Rules worth knowing:
 * **History.** ``t_order_status_log`` → one row per move: 7/8 are moves on the REFUND track,
   -1 on the SUB track (``EXCEPTION``), the rest on the MAIN track. A move to 8 carries the
   amount of its ``t_refund`` row; a cancellation with a refund of its own (no move to 8) is
-  followed by the REFUND-track step the center records for it.
+  followed by the REFUND-track step the center records for it. A move out of 7 back to the
+  status the order had before the refund is the refund rejected (REFUND track); a move out of
+  7 to another status is the store or channel moving the order on with the refund left open
+  (legacy keeps ``refund_status`` 1): a MAIN-track step from the status before the refund,
+  with sub-status ``REFUND_SET_ASIDE``, as is every later MAIN step until the refund moves.
+  A move into 7 of an order moved on so is its refund under way again (SUB track, the
+  sub-status cleared); a move 7 → 7, which legacy never logs but reverse sync does, is the
+  refund set aside in place (the store moved the order to the status it already had).
 * **POS handoff.** ``pos_sync_status`` 0/1/2/3/9 → external ref ``POS`` in state
   PENDING/PULLED/ACKED/FAILED/NOT_NEEDED with the ticket number as ``ref_no``.
 """
@@ -31,6 +38,7 @@ from typing import Any
 
 from zhongtai.legacy.status import OrderStatus, RefundStatus
 from zhongtai.migrate.mappings._common import UNKNOWN_TIME
+from zhongtai.migrate.statuses import REFUND_SET_ASIDE
 from zhongtai.migrate.transforms import (
     TransformError,
     clean_code,
@@ -53,6 +61,8 @@ KINDS = {
     "coupon": "COUPON",
 }
 GIFT = "GIFT"
+ASIDE = REFUND_SET_ASIDE
+_OFF_LIFECYCLE = (None, OrderStatus.REFUNDING, OrderStatus.REFUNDED)
 REFUND_DONE = RefundStatus.SUCCESSFUL  # t_refund.status of a refund paid back
 
 
@@ -225,6 +235,9 @@ def history_rows(
         cancels = [i for i, row in enumerate(rows) if row["to_status"] == OrderStatus.CANCELLED]
         cancel = cancels[-1] if cancels else None
     refund_state = "NONE"
+    before: int | None = None  # the status an order had when its open refund started
+    aside = False  # moved on with its refund open
+    sub: str | None = None  # the sub-status after the previous step
     changes = []
     moves = _MOVES
     for index, row in enumerate(rows):
@@ -235,6 +248,21 @@ def history_rows(
             move = move_of(src, dst, order_type)
             if len(moves) < 4096:  # bounded: status ints are few, garbage ones are not cached
                 moves[(src, dst, order_type)] = move
+        if src == dst == OrderStatus.REFUNDING:
+            aside, move = True, (SUB, sub, ASIDE, ASIDE)
+        elif dst in (OrderStatus.REFUNDING, OrderStatus.REFUNDED):
+            if aside and dst == OrderStatus.REFUNDING and src not in _OFF_LIFECYCLE:
+                move = (SUB, ASIDE, None, None)
+            aside = False
+            if dst == OrderStatus.REFUNDING and src not in _OFF_LIFECYCLE:
+                before = src
+        elif src == OrderStatus.REFUNDING and before is not None and dst not in (before, -1):
+            aside = True  # not back where the refund started: moved on, refund still open
+            move = (MAIN, _state(before, order_type)[0], _state(dst, order_type)[0], ASIDE)
+        elif aside and move[0] == MAIN:
+            move = (*move[:3], ASIDE)
+        if move[0] != REFUND:
+            sub = move[3] if move[0] == MAIN else move[2]
         remark = row["remark"]
         change = {
             "order_id": order_id,

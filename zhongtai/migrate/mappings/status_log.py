@@ -6,7 +6,12 @@ statuses, with the row's own source, reason and time, so legacy's log reads as t
 history and maps back to it row for row. Where several moves fit, the one ending at the
 status legacy's ``t_order`` shows after the step wins, then the one starting where the
 previous move ended (legacy's log is a chain). A step no legacy move maps to (a sub-status
-only the platform sets) is logged as a move in place, so the log stays row for row.
+only the platform sets) is logged as a move in place, so the log stays row for row. A main
+step with the refund set aside (``REFUND_SET_ASIDE``) right after the refund started is
+logged as legacy logged it, a move out of 7 (退款中) to the new status; the refund set aside in
+place (the sub-status alone, right after the refund started) as a move 7 → 7, which legacy
+never logs itself (its own 7 → the status before reads as the refund rejected); the refund of
+such an order under way again as a move into 7.
 
 One history row has no move of its own: the refund-track step right after a cancellation
 (the refund of a paid mini-program order, cancelled). Legacy logs such a cancellation as one
@@ -21,11 +26,12 @@ from typing import Any
 
 from zhongtai.legacy.status import OrderStatus
 from zhongtai.migrate.mappings.order_parts import MAIN, REFUND, SUB, move_of
-from zhongtai.migrate.statuses import legacy_order_status
+from zhongtai.migrate.statuses import REFUND_SET_ASIDE, legacy_order_status
 from zhongtai.migrate.times import TransformError, utc_to_local
 
 Row = Mapping[str, Any]
 CODES: tuple[int, ...] = tuple(sorted(int(s) for s in OrderStatus))
+REFUNDING = int(OrderStatus.REFUNDING)
 SOURCE_MAX = 16  # t_order_status_log.source
 REMARK_MAX = 255
 
@@ -87,6 +93,10 @@ def log_rows(order_id: int, history: Sequence[Row], order_type: int) -> list[dic
         fits = _fits(want, order_type) or _fits_loose(want, order_type)
         if fits:
             src, dst = max(fits, key=lambda f: (f[1] == shown, f[0] == previous))
+            if track == MAIN and row["sub_status"] == REFUND_SET_ASIDE and previous == REFUNDING:
+                src = previous  # moved on out of 7, the refund left open
+        elif track == SUB and row["from_status"] == REFUND_SET_ASIDE and target is None:
+            src, dst = previous, REFUNDING  # the refund set aside is under way again
         else:  # a step legacy has no move for: a move in place keeps the log row for row
             src = dst = previous if previous is not None else (shown or 0)
         reason = row["reason"]

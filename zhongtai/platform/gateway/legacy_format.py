@@ -30,6 +30,7 @@ from zhongtai.legacy.clock import LOCAL_FORMAT, SHANGHAI
 from zhongtai.legacy.stores import public_store
 from zhongtai.legacy.views import admin_row, order_detail, order_summary, pos_order
 from zhongtai.migrate.phones import Phone, phone_to_legacy
+from zhongtai.migrate.statuses import OPEN_REFUNDS, REFUND_SET_ASIDE
 from zhongtai.migrate.transforms import (
     business_hours_to_legacy,
     channel_code,
@@ -70,11 +71,9 @@ def utc_iso(moment: datetime) -> str:
 # --------------------------------------------------------------------------- order statuses
 
 
-# Sub-status the gateway writes when a store or channel moves an order on while its refund is
-# open (legacy 7 → 1..5): the legacy then showed the new status with ``refund_status`` still 1
-# (or 3), and judged the next step on that status, not on 7.
-REFUND_SET_ASIDE = "REFUND_SET_ASIDE"
-OPEN_REFUNDS = ("APPLIED", "ARBITRATING")
+# The gateway sets REFUND_SET_ASIDE (zhongtai.migrate.statuses) when a store or channel moves
+# an order on while its refund is open (legacy 7 → 1..5): the legacy then showed the new status
+# with ``refund_status`` still 1 (or 3), and judged the next step on that status, not on 7.
 
 
 def refund_open(view: Mapping[str, Any]) -> bool:
@@ -83,11 +82,7 @@ def refund_open(view: Mapping[str, Any]) -> bool:
 
 def legacy_status(view: Mapping[str, Any]) -> tuple[int, int]:
     """The legacy (``status``, ``refund_status``) of a center order."""
-    main, refund, sub = view["main_status"], view["refund_status"], view["sub_status"]
-    if sub == REFUND_SET_ASIDE and refund in OPEN_REFUNDS:
-        status, _ = legacy_order_status(main, "NONE")
-        return status, refund_status_to_legacy(refund)
-    return legacy_order_status(main, refund, sub)
+    return legacy_order_status(view["main_status"], view["refund_status"], view["sub_status"])
 
 
 def status_of(view: Mapping[str, Any]) -> int:
