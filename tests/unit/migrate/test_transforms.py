@@ -100,6 +100,16 @@ def test_time_examples():
         tf.unix_to_utc(-5)
 
 
+def test_local_times_of_the_fast_path_length_with_their_own_offset():
+    # 19 characters like 'yyyy-MM-dd HH:mm:ss', but the offset is the text's own.
+    assert tf.local_to_utc("2025-12-01 08:00+08") == datetime(2025, 12, 1, 0, tzinfo=UTC)
+    assert tf.local_to_utc("2025-12-01 09:00-01") == datetime(2025, 12, 1, 10, tzinfo=UTC)
+    for text in ("2025-12-01 08:00:00", "2025-12-01T08:00:00", "2025-12-01 08:00+08"):
+        moment = tf.local_to_utc(text)
+        assert moment.tzinfo is UTC and moment == datetime(2025, 12, 1, tzinfo=UTC)
+        assert repr(moment) == "datetime.datetime(2025, 12, 1, 0, 0, tzinfo=datetime.timezone.utc)"
+
+
 def test_birthdays_in_every_legacy_format():
     for text in ("1990-01-02", "1990/1/2", "1990.01.02", "19900102", "1990年1月2日"):
         assert tf.parse_birthday(text) == date(1990, 1, 2), text
