@@ -3,7 +3,12 @@
 * Ids: ``id`` = ``legacy_id`` = the legacy id; ``out_trade_no``, ``refund_no`` kept verbatim.
 * ``t_payment.total_fee`` is already fen; ``t_refund.amount`` is float yuan → fen.
 * ``t_payment.status`` 0/1/2/3 → PENDING/SUCCEEDED/FAILED/CLOSED; ``time_end``
-  (yyyyMMddHHmmss GMT+8) → ``paid_at`` UTC for succeeded payments.
+  (yyyyMMddHHmmss GMT+8) → ``paid_at`` UTC for succeeded payments. ``updated_at`` is that
+  paid time (never before ``create_time``), else the creation: legacy keeps no update time,
+  and the payment center dates a success by the channel's paid time too (not by when the
+  notify was applied), so a payment taken on either side maps to one row. A failure notify's
+  or a close's moment has no legacy column: such a payment the platform changed a second or
+  more after creating it differs in ``updated_at``.
 * ``version`` is the payment center's own write counter; legacy keeps none. A new row starts
   at 0, a forward-synced change keeps the center's count, and parity does not compare it.
 * ``t_refund.status`` 1..5 → APPLIED/REJECTED/ARBITRATING/FAILED/SUCCEEDED (0, "no refund", on a
