@@ -265,7 +265,8 @@ async def _serve(settings: Settings, instance: str, sock: socket.socket) -> None
         """One byte back once every task of a copy message is done: the proxy's count."""
         live = [t for t in tasks if t is not None]
         if not live:
-            writer.write(b"\x01")
+            if not writer.is_closing():
+                writer.write(b"\x01")
             return
         left = [len(live)]
 
