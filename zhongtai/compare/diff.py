@@ -9,7 +9,8 @@ exclusive rows, reladiff's duplicates):
 ``extra``       a key only the platform has (extra on the platform);
 ``differs``     both have the key, and at least one column differs beyond its tolerance;
 ``tolerated``   both have the key and every differing column is within its declared
-                tolerance (money in fen, floats) — shown, but not a failure;
+                tolerance (money in fen, floats, declared leaves of a JSON column such as
+                the coordinates in an order's customer snapshot) — shown, not a failure;
 ``duplicate``   a key that occurs more than once on one side (the first copy is compared).
 
 The runner adds ``changed`` for differences that went away when the rows were read again
@@ -19,6 +20,7 @@ on the key, then one vectorised comparison per column.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -131,6 +133,19 @@ def _within(a: Any, b: Any, tolerance: float | None) -> bool:
     return abs(a - b) <= tolerance + 1e-9
 
 
+def _leaves_within(a: Any, b: Any, tolerances: Mapping[str, float]) -> bool:
+    """Whether two JSON objects (dicts or their text) differ only in the named top-level
+    leaves, each within its tolerance (a JSON column's declared ``column.key`` tolerances)."""
+    try:
+        x = json.loads(a) if isinstance(a, str) else a
+        y = json.loads(b) if isinstance(b, str) else b
+    except ValueError:
+        return False
+    if not (isinstance(x, dict) and isinstance(y, dict)) or x.keys() != y.keys():
+        return False
+    return all(x[k] == y[k] or _within(x[k], y[k], tolerances.get(k)) for k in x)
+
+
 def _duplicates(frame: pd.DataFrame, key: list[str], side: str) -> list[Difference]:
     dup = frame[frame.duplicated(key, keep=False)]
     if dup.empty:
@@ -179,9 +194,11 @@ def _column_diffs(merged, both, keys, values, spec) -> list[Difference]:
         b = merged[f"{col}@p"].to_numpy()[both]
         unequal = a != b  # elementwise, with Python equality on object arrays
         tolerance = spec.tolerance.get(col)
+        prefix = f"{col}."
+        leaves = {k[len(prefix) :]: t for k, t in spec.tolerance.items() if k.startswith(prefix)}
         for j in np.flatnonzero(unequal):
             x, y = _plain(a[j]), _plain(b[j])
-            ok = _within(x, y, tolerance)
+            ok = _within(x, y, tolerance) or bool(leaves) and _leaves_within(x, y, leaves)
             differing.setdefault(int(both[j]), []).append(ColumnDiff(col, x, y, ok))
     out = []
     for i in sorted(differing):

@@ -136,6 +136,7 @@ def plan_units(
             table = target.table
             columns = tuple(target.compare or (c.name for c in table.c if c.name != target.counter))
             money = {m for c in contributors for m in c.target.money}
+            near = {path: t for c in contributors for path, t in c.target.near}
             owner = target.owner
             ranged = (
                 len(contributors) == 1
@@ -150,7 +151,7 @@ def plan_units(
                     contributors=contributors,
                     columns=columns,
                     key=tuple(target.key),
-                    tolerance=_tolerance(table, money, money_tolerance, float_tolerance),
+                    tolerance=_tolerance(table, money, money_tolerance, float_tolerance) | near,
                     segment_column=owner if ranged else None,
                 )
             )

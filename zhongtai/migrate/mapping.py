@@ -100,6 +100,10 @@ class Target:
     owner_of: Callable[[Any], Any] | None = None
     compare: tuple[str, ...] | None = None  # None: every column the transform writes
     money: tuple[str, ...] = ()  # fen columns; parity compares them with a tolerance
+    # Leaves of JSON columns that parity compares within a tolerance, as ("column.key",
+    # tolerance): numbers legacy stores less precisely than the platform (its FLOAT
+    # coordinates keep six significant digits on MariaDB).
+    near: tuple[tuple[str, float], ...] = ()
     # The center's own write counter (optimistic lock) that legacy has no column for: written
     # as the transform gives it on insert, kept as the center has it when an existing row is
     # upserted (never set back; a re-run leaves the row as it was), and not compared.

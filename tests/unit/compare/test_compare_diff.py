@@ -97,3 +97,22 @@ def test_big_integer_keys_and_values_stay_exact():
     assert diff_rows([(big, big)], [(big, big)], spec) == []
     (d,) = diff_rows([(big, big)], [(big, big - 1)], spec)
     assert d.kind == DIFFERS and d.columns[0].legacy - d.columns[0].platform == 1
+
+
+def test_declared_leaves_of_a_json_column_are_compared_within_their_tolerance():
+    # Legacy's FLOAT coordinates come back with six significant digits (MariaDB): the order's
+    # customer snapshot on the platform keeps the channel's exact figures.
+    spec = Spec(("id", "snap"), ("id",), {"snap.lng": 1e-3, "snap.lat": 1e-3})
+    exact = {"name": "李", "lng": 121.549531, "lat": 31.129017}
+    legacy = [
+        (1, '{"name": "李", "lng": 121.55, "lat": 31.129}'),  # FLOAT rounding: tolerated
+        (2, {"name": "王", "lng": 121.55, "lat": 31.129}),  # another leaf differs
+        (3, {"name": "李", "lng": 121.56, "lat": 31.129}),  # beyond the tolerance
+        (4, {"name": "李", "lng": 121.549531}),  # a leaf missing
+        (5, {"name": "李", "lng": "121.549531", "lat": 31.129017}),  # text is not a number
+    ]
+    platform = [(i, exact) for i in range(1, 6)]
+    found = {d.key: d.kind for d in diff_rows(legacy, platform, spec)}
+    assert found == {(1,): TOLERATED, (2,): DIFFERS, (3,): DIFFERS, (4,): DIFFERS, (5,): DIFFERS}
+    plain = Spec(("id", "snap"), ("id",))  # no declared leaves: any difference counts
+    assert {d.kind for d in diff_rows(legacy[:1], platform[:1], plain)} == {DIFFERS}

@@ -26,6 +26,8 @@ def test_owned_targets_are_ranged_on_their_owner_and_money_gets_the_tolerance():
     assert items.segment_column == "order_id" and items.key == ("order_id", "line_no")
     assert {"paid_amount", "goods_amount"} <= set(orders.tolerance)
     assert set(items.tolerance) == {"unit_price", "line_total", "box_price"}
+    # legacy's FLOAT coordinates, inside the customer snapshot (JSON)
+    assert orders.tolerance["customer_snapshot.lng"] == orders.tolerance["customer_snapshot.lat"]
     assert not units["order.channel_pushes"].ranged  # no owner: bucketed
 
 

@@ -111,6 +111,12 @@ def _order_type(code: int) -> OrderType:
         ) from None
 
 
+# t_order.lng/lat are FLOAT: MariaDB hands them out with six significant digits (121.549531
+# comes back as 121.55), so a platform-born order's exact coordinates cannot reach legacy
+# exactly; parity counts coordinates within 0.001° (about 110 m) as tolerated.
+GEO_TOLERANCE = 1e-3
+
+
 def _customer(row) -> dict:
     try:
         phone = normalize_phone(row["recipient_phone"])
@@ -273,7 +279,16 @@ ORDERS = Mapping(
     source=t_order,
     center="order",
     targets=(
-        T(ot.orders, key=("id",), owner="id", money=tuple(order_rows.AMOUNT_COLUMNS)),
+        T(
+            ot.orders,
+            key=("id",),
+            owner="id",
+            money=tuple(order_rows.AMOUNT_COLUMNS),
+            near=(
+                ("customer_snapshot.lng", GEO_TOLERANCE),
+                ("customer_snapshot.lat", GEO_TOLERANCE),
+            ),
+        ),
         T(
             ot.order_items,
             key=("order_id", "line_no"),
