@@ -524,7 +524,14 @@ def migrate_sync(
     reverse: Annotated[
         bool, typer.Option("--reverse", help="Platform → legacy: every write the platform took.")
     ] = False,
-    poll: Annotated[float, typer.Option(min=0.01, help="Seconds between empty polls.")] = 0.2,
+    poll: Annotated[
+        float,
+        typer.Option(
+            min=0.01,
+            help="Seconds from the start of a batch that drained the log "
+            "to the next batch (at once if it took longer).",
+        ),
+    ] = 0.2,
     refresh: Annotated[
         float,
         typer.Option(min=0, help="--follow: rebuild merge facts at most every S s (0: always)."),

@@ -41,7 +41,8 @@ class StoryOptions:
     fault: bool = True  # kill the platform during a canary; the watch must roll back
     fault_step: str = "orders-channels-pos-canary-50"
     step_timeout: float = 120.0  # a step whose gates do not hold by then fails the story
-    # Seconds between forward sync's empty polls. A shadowed write is a dry run on the
+    # Forward sync's --poll (a batch that drained the log is followed by the next one that
+    # long after it began). A shadowed write is a dry run on the
     # platform's copy, sent alongside legacy's; polling every second (not every 0.2 s) lets
     # the copy see the state legacy saw instead of legacy's own change already carried over.
     forward_poll: float | None = 1.0

@@ -2,8 +2,11 @@
 
 A syncer is anything with ``step() -> BatchOutcome`` (apply one batch of captured changes),
 ``backlog() -> Backlog`` and ``close()``. ``--once`` steps until a batch comes back short
-(everything visible when it started is applied); ``--follow`` keeps stepping, sleeping
-``poll`` seconds whenever the log is empty, until ``stop`` is set (Ctrl-C in the CLI).
+(everything visible when it started is applied); ``--follow`` keeps stepping until ``stop``
+is set (Ctrl-C in the CLI). After a batch that drained the log the next one starts ``poll``
+seconds after that batch *began* (:func:`pause_after`), at once when the batch took longer:
+on a busy machine a batch can take seconds, and a full pause on top of it added its length
+to the lag of every change that arrived meanwhile.
 """
 
 from __future__ import annotations
@@ -93,6 +96,11 @@ class SyncReport:
         }
 
 
+def pause_after(batch_seconds: float, poll: float) -> float:
+    """Seconds to wait after a batch that drained the log and took ``batch_seconds``."""
+    return max(0.0, poll - batch_seconds)
+
+
 def run(
     syncer: Syncer,
     *,
@@ -106,6 +114,7 @@ def run(
     report = SyncReport(syncer.direction)
     started = time.monotonic()
     while not stop.is_set():
+        began = time.monotonic()
         outcome = syncer.step()
         report.add(outcome)
         if on_batch is not None:
@@ -114,7 +123,7 @@ def run(
             continue
         if not follow:
             break
-        stop.wait(poll)
+        stop.wait(pause_after(time.monotonic() - began, poll))
     flush = getattr(syncer, "flush", None)
     if follow and flush is not None:  # facts refreshed lazily while following: settle them
         report.add(flush())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
@@ -20,7 +21,7 @@ from zhongtai.migrate.origin import APP, FORWARD, REVERSE, applies
 from zhongtai.migrate.reverse_specs import reverse_mappings
 from zhongtai.migrate.ripples import group_ripple, people_ripple, people_touched
 from zhongtai.migrate.scope import Scope, StoreKeys, store_code_in
-from zhongtai.migrate.syncloop import BatchOutcome, run
+from zhongtai.migrate.syncloop import BatchOutcome, pause_after, run
 from zhongtai.strangler.bucketing import bucket
 from zhongtai.strangler.routes import parse_route
 
@@ -265,3 +266,37 @@ def test_follow_runs_until_stopped():
 
     report = run(FakeSyncer([10, 2]), follow=True, poll=0.001, stop=stop, on_batch=on_batch)
     assert report.batches == 4 and report.changes == 12
+
+
+def test_a_drained_batch_is_followed_by_what_is_left_of_the_poll_interval():
+    assert pause_after(0.3, 1.0) == 0.7
+    assert pause_after(2.5, 1.0) == 0.0  # a slow batch: the next one starts at once
+    assert pause_after(0.0, 1.0) == 1.0
+
+
+class RecordingStop(threading.Event):
+    def __init__(self, after: int):
+        super().__init__()
+        self.waits: list[float] = []
+        self.after = after
+
+    def wait(self, timeout=None):
+        self.waits.append(timeout)
+        if len(self.waits) >= self.after:
+            self.set()
+        return self.is_set()
+
+
+class SlowSyncer(FakeSyncer):
+    def step(self):
+        time.sleep(0.02)  # a batch that takes a while: the pause is shortened by it
+        return super().step()
+
+
+def test_follow_waits_less_than_the_poll_after_a_batch_that_took_time():
+    stop = RecordingStop(after=3)
+    run(SlowSyncer([2, 2, 2]), follow=True, poll=5.0, stop=stop)
+    assert len(stop.waits) == 3 and all(0.0 <= w <= 5.0 - 0.02 for w in stop.waits)
+    stop = RecordingStop(after=2)
+    run(SlowSyncer([2, 2]), follow=True, poll=0.01, stop=stop)
+    assert stop.waits == [0.0, 0.0]
