@@ -826,7 +826,7 @@ def demo(
     ] = "demo",
     story: Annotated[
         str, typer.Option(help="full: the whole cutover; legacy: the monolith and its clients.")
-    ] = "legacy",
+    ] = "full",
     duration: Annotated[
         float, typer.Option(min=1, help="Seconds of traffic (the legacy story).")
     ] = 10.0,

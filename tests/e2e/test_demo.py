@@ -26,18 +26,9 @@ from zhongtai.config import Settings, load_settings
 from zhongtai.errors import ZhongtaiError
 from zhongtai.strangler.stages import Stage
 
-ORDERS, RPS, STEP_TIMEOUT = 400, 20, 60.0
-# The story cannot reach its end yet (see README, "The demo: where it stands"): strict, so the
-# day it passes the marker has to go.
-BLOCKED = pytest.mark.xfail(
-    strict=True,
-    reason="data parity after the platform took order writes: reverse sync leaves the push "
-    "log, status-history sources, payment/refund versions and the raw channel payload behind, "
-    "and the order center lacks the POS refs legacy derives; a phoneless member's new phone "
-    "identity is not forwarded; a re-push after a rollback duplicates an order in legacy; "
-    "MariaDB→PostgreSQL forward sync lags past the shadow step's gates "
-    "(README, The demo: where it stands)",
-)
+# A generous step timeout: a step that cannot pass ends the story anyway, and a busy CI machine
+# must not turn a slow data-parity gate into a failure.
+ORDERS, RPS, STEP_TIMEOUT = 400, 20, 180.0
 
 
 def verify_story(settings: Settings) -> None:
@@ -71,7 +62,6 @@ def verify_story(settings: Settings) -> None:
         assert check.ok, (side, check.missing[:5])
 
 
-@BLOCKED
 @pytest.mark.skipif("sqlite" not in ENGINES, reason="SQLite not in ZHONGTAI_TEST_ENGINES")
 def test_demo_story_on_sqlite(tmp_path: Path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("ZHONGTAI_")}
@@ -91,7 +81,6 @@ def test_demo_story_on_sqlite(tmp_path: Path):
     verify_story(load_settings(workspace, env={}, cwd=tmp_path))
 
 
-@BLOCKED
 @pytest.mark.skipif(
     not {"mariadb", "postgresql"} <= set(ENGINES), reason="needs MariaDB and PostgreSQL"
 )
