@@ -254,13 +254,14 @@ def _changed(table: sa.Table, columns: Sequence[str], prep) -> str:
     """An existing row is rewritten only when a value differs: re-applied rows (sync re-maps
     an order and all its child rows for one status move) then leave the rest untouched, with
     no new row versions, index entries or reverse-capture trigger runs. ``json`` has no
-    equality: compared as ``jsonb``."""
+    equality: compared as text (never parsed: a value ``jsonb`` refuses cannot fail the
+    write; differently spaced equal JSON is merely rewritten)."""
     qualified = prep.format_table(table)
 
     def side(prefix: str, column: str) -> str:
         value = f"{prefix}.{prep.quote(column)}"
         is_json = isinstance(table.c[column].type, sa.JSON)
-        return f"{value}::jsonb" if is_json else value
+        return f"{value}::text" if is_json else value
 
     mine = ", ".join(side(qualified, c) for c in columns)
     theirs = ", ".join(side("EXCLUDED", c) for c in columns)
