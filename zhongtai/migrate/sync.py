@@ -4,7 +4,8 @@ One batch: read the lowest ``batch`` changes from legacy's change log; turn them
 (mapping, key) pairs (a child row re-syncs its parent; changes the reverse syncer wrote are
 skipped, so nothing echoes); per mapping in backfill order, rebuild the whole-table facts it
 uses, re-read the current source rows by key, transform them and replace their center rows
-in one transaction marked ``forward`` (see :mod:`.origin`); record progress in the state
+in a transaction marked ``forward`` (see :mod:`.origin`; one per center for mappings applied
+one after another); record progress in the state
 database; delete the consumed changes. A crash anywhere replays the batch, which changes
 nothing the second time.
 
@@ -29,10 +30,11 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Sequence
+from contextlib import ExitStack
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 
 from zhongtai.config import Settings
 from zhongtai.errors import ConfigError
@@ -103,6 +105,35 @@ def platform_newer(conn: Connection, mapping: Mapping, results: dict) -> set[int
             if version is not None and version > (wanted[legacy_id] or 0):
                 newer.add(int(legacy_id))
     return newer
+
+
+class _CenterWrites:
+    """One forward-marked transaction per center for mappings applied one after another:
+    the next mapping of the same center (members then platform customers, orders then
+    channel pushes, payments then refunds) writes in the open transaction, so a batch pays
+    the pool check-out, the origin marker and the commit once per center, not per mapping
+    (round trips a busy machine makes slow). Moving to another center commits the open one;
+    leaving the block commits the last, or rolls it back on an error (the batch replays)."""
+
+    def __init__(self, centers: dict[str, Engine]) -> None:
+        self.centers = centers
+        self._open: tuple[str, Connection] | None = None
+        self._stack = ExitStack()
+
+    def connection(self, center: str) -> Connection:
+        if self._open is not None and self._open[0] == center:
+            return self._open[1]
+        self._stack.close()  # commits the other center's transaction
+        conn = self._stack.enter_context(origin.transaction(self.centers[center], origin.FORWARD))
+        self._open = (center, conn)
+        return conn
+
+    def __enter__(self) -> _CenterWrites:
+        return self
+
+    def __exit__(self, *exc) -> bool | None:
+        self._open = None
+        return self._stack.__exit__(*exc)
 
 
 class ForwardSyncer:
@@ -178,22 +209,24 @@ class ForwardSyncer:
             for mapping in self.mappings:
                 if due and self.cache.uses(mapping, due) and _ready(before[mapping.name]):
                     self._refresh(src, mapping, pending, out)
-            while pending:
-                name = next(n for n in names if n in pending)
-                keys = pending.pop(name)
-                if not _ready(before[name]):
-                    out.deferred[name] += len(keys)
-                    waiting.setdefault(name, set()).update(keys)
-                    continue
-                mapping = self.by_name[name]
-                self._refresh(src, mapping, pending, out)
-                bad[name], newer = self._apply(src, mapping, keys)
-                applied.setdefault(name, set()).update(keys)
-                out.applied[name] += len(keys) - len(newer)
-                if newer:
-                    out.platform_newer[name] += len(newer)
-                if bad[name]:
-                    out.quarantined[name] += len(bad[name])
+            writes = _CenterWrites(self.endpoints.centers)
+            with writes:
+                while pending:
+                    name = next(n for n in names if n in pending)
+                    keys = pending.pop(name)
+                    if not _ready(before[name]):
+                        out.deferred[name] += len(keys)
+                        waiting.setdefault(name, set()).update(keys)
+                        continue
+                    mapping = self.by_name[name]
+                    self._refresh(src, mapping, pending, out)
+                    bad[name], newer = self._apply(src, mapping, keys, writes)
+                    applied.setdefault(name, set()).update(keys)
+                    out.applied[name] += len(keys) - len(newer)
+                    if newer:
+                        out.platform_newer[name] += len(newer)
+                    if bad[name]:
+                        out.quarantined[name] += len(bad[name])
             src.rollback()  # end the read transaction: no long-lived snapshot on legacy
         self._record(out, cursor, changes, fan.echoes, before, applied, waiting, from_deferred, bad)
         changelog.delete_changes(self.endpoints.legacy, [c.id for c in changes])
@@ -236,20 +269,22 @@ class ForwardSyncer:
         for name in PENDING_RULES:
             self._queue(pending_ripple(name, self.cache.value(name), early, src), pending, out)
 
-    def _apply(self, src: Connection, mapping: Mapping, keys: set[int]) -> tuple[dict, set]:
+    def _apply(
+        self, src: Connection, mapping: Mapping, keys: set[int], writes: _CenterWrites
+    ) -> tuple[dict, set]:
         """Apply ``keys``; (quarantined key → (reason, detail), keys left as the center has
         them because its copy is newer)."""
         ctx = self.cache.context(mapping)
         records = source.read_many(src, mapping, sorted(keys), ctx)
         results = {k: mapping.apply(records[k]) if k in records else None for k in keys}
-        with origin.transaction(self.endpoints.centers[mapping.center], origin.FORWARD) as conn:
-            newer = platform_newer(conn, mapping, results)
-            if newer:
-                logger.info("forward %s: %d row(s) newer on the platform kept (reverse sync "
-                            "carries them back): legacy keys %s", mapping.name, len(newer),
-                            ", ".join(map(str, sorted(newer)[:10])))  # fmt: skip
-                results = {k: r for k, r in results.items() if k not in newer}
-            applier.apply_results(conn, mapping, results)
+        conn = writes.connection(mapping.center)
+        newer = platform_newer(conn, mapping, results)
+        if newer:
+            logger.info("forward %s: %d row(s) newer on the platform kept (reverse sync "
+                        "carries them back): legacy keys %s", mapping.name, len(newer),
+                        ", ".join(map(str, sorted(newer)[:10])))  # fmt: skip
+            results = {k: r for k, r in results.items() if k not in newer}
+        applier.apply_results(conn, mapping, results)
         bad = {
             k: (r.reason, f"{k}: {r.detail}")
             for k, r in results.items()
