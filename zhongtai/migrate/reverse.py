@@ -91,13 +91,20 @@ def load_scope(state: Engine) -> Scope:
 
 
 def read_center_rows(conn: Connection, mapping: Mapping, keys: list[int]) -> dict[int, Mapped]:
-    """Owner key → the mapping's owned center rows (by table) as they are now."""
+    """Owner key → the mapping's owned center rows (by table) as they are now, each table's
+    rows in key order (an order's items by line number: legacy numbers them by row id, so
+    they must be written back in that order; a database hands rows out in any order)."""
     found: dict[int, Mapped] = {}
     for target in mapping.targets:
         if not target.owner:
             continue
         table = target.table
-        for row in conn.execute(sa.select(table).where(table.c[target.owner].in_(keys))).mappings():
+        query = (
+            sa.select(table)
+            .where(table.c[target.owner].in_(keys))
+            .order_by(*(table.c[k] for k in target.key))
+        )
+        for row in conn.execute(query).mappings():
             found.setdefault(row[target.owner], {}).setdefault(target.name, []).append(dict(row))
     main = mapping.targets[0].name
     return {k: v for k, v in found.items() if v.get(main)}
@@ -107,7 +114,10 @@ def read_pushes(conn: Connection, order_ids: list[int]) -> dict[int, list[dict]]
     """Center order id → its ``channel_pushes`` rows (the channel pushes the platform took)."""
     table = order_tables.channel_pushes
     found: dict[int, list[dict]] = {}
-    for row in conn.execute(sa.select(table).where(table.c.order_id.in_(order_ids))).mappings():
+    query = (
+        sa.select(table).where(table.c.order_id.in_(order_ids)).order_by(*table.primary_key.columns)
+    )
+    for row in conn.execute(query).mappings():
         found.setdefault(row["order_id"], []).append(dict(row))
     return found
 

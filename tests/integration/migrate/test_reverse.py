@@ -23,7 +23,7 @@ from zhongtai.migrate.capture import CaptureError, install_capture
 from zhongtai.migrate.changelog import change_log
 from zhongtai.migrate.mapping import Quarantine
 from zhongtai.migrate.mappings import all_mappings
-from zhongtai.migrate.reverse import ReverseSyncer
+from zhongtai.migrate.reverse import ReverseSyncer, read_center_rows
 from zhongtai.migrate.status import migrate_status
 from zhongtai.migrate.sync import ForwardSyncer
 from zhongtai.migrate.syncloop import run
@@ -444,3 +444,50 @@ def _center_refund(engines, order_no: str) -> str:
         return conn.execute(
             sa.text("SELECT refund_status FROM orders WHERE order_no = :n"), {"n": order_no}
         ).scalar()
+
+
+def test_an_orders_items_reach_legacy_in_line_order_however_the_center_stores_them(both_ways):
+    # Legacy numbers an order's lines by t_order_item id, so reverse sync must insert them in
+    # line order. PostgreSQL hands rows out in storage order: an updated line moves to the
+    # end of its table, and a read without ORDER BY then returns line 2 before line 1.
+    env, fwd, rev, engines, stores, inside, _ = both_ways
+    run(fwd), run(rev)
+    code = inside[0]
+    order_no = f"3251201{code}99998"
+    names = ["牛肉面", "凉拌黄瓜", "酸梅汤"]
+    items = [
+        OrderItem(
+            line_no=n,
+            name=name,
+            qty=1,
+            unit_price=1000 * n,
+            line_total=1000 * n,
+            sku_id=n,
+            sku_code=f"S{n}",
+        )
+        for n, name in enumerate(names, start=1)
+    ]
+    draft = OrderDraft(
+        order_no=order_no, store_id=stores[code], channel=Channel("MINI_PROGRAM"),
+        order_type=OrderType.PICKUP, status=MainStatus.PAID, items=items,
+        store_snapshot={"store_code": code, "store_name": "店"},
+    )  # fmt: skip
+    created = orders.create_order(SqlOrderUnitOfWork(engines["order"]), draft).order
+    with engines["order"].begin() as conn:
+        for line in (1, 2):  # new row versions, stored after line 3
+            conn.execute(
+                sa.text("UPDATE order_items SET qty = qty WHERE order_id = :o AND line_no = :n"),
+                {"o": created.id, "n": line},
+            )
+    with engines["order"].connect() as conn:
+        if conn.dialect.name == "postgresql":  # read in storage order, as a big table would be
+            for scan in ("indexscan", "bitmapscan", "indexonlyscan"):
+                conn.execute(sa.text(f"SET enable_{scan} = off"))
+        read = read_center_rows(conn, all_mappings()["orders"], [created.id])
+    assert [r["name_snapshot"] for r in read[created.id]["order_items"]] == names
+    assert run(rev).applied["orders"] == 1
+    o, i = ls.t_order, ls.t_order_item
+    legacy_id = env.legacy(sa.select(o.c.id).where(o.c.order_no == order_no))[0][0]
+    lines = env.legacy(sa.select(i.c.name).where(i.c.order_id == legacy_id).order_by(i.c.id))
+    assert [name for (name,) in lines] == names
+    assert not run(fwd).applied  # and forward, legacy's lines map to the center's as they are
