@@ -3,7 +3,7 @@
 * PostgreSQL: ``COPY`` (binary) straight into the table inside a savepoint; when a unique key
   is already taken (a replayed chunk, a row shared across chunks), ``COPY`` into a session
   temp table shaped like the written columns, then ``INSERT … SELECT … ON CONFLICT (key) DO
-  UPDATE``. A few rows (sync's batches) go as one ``INSERT … SELECT FROM unnest(column
+  UPDATE``. Sync's re-applied rows, when few, go as one ``INSERT … SELECT FROM unnest(column
   arrays) ON CONFLICT …`` instead: one round trip where temp table, ``COPY`` and upsert take
   four, and on a busy machine every round trip waits tens of milliseconds for the CPU.
 * MariaDB/MySQL: multi-row ``INSERT … ON DUPLICATE KEY UPDATE`` (PyMySQL's ``executemany``
@@ -213,7 +213,8 @@ def _send(conn: Connection, plan: _Plan, values: list[tuple], *, existing: bool 
     if conn.dialect.name == "postgresql":
         tmp, copy_sql, create, direct, qualified, tail = plan.extra
         with dbapi.cursor() as cur:
-            if len(values) * len(plan.columns) <= ARRAY_UPSERT_MAX:
+            # Sync's re-applied rows only: a backfill chunk, however narrow, COPYs faster.
+            if existing and len(values) * len(plan.columns) <= ARRAY_UPSERT_MAX:
                 types = _pg_types(cur, qualified, plan.columns)
                 sql = _unnest_sql(plan, types, conn.dialect.identifier_preparer.quote)
                 cur.execute(sql, _column_arrays(values, types))
@@ -268,7 +269,8 @@ def _changed(table: sa.Table, columns: Sequence[str], prep) -> str:
     return f"ROW({mine}) IS DISTINCT FROM ROW({theirs})"
 
 
-# Rows × columns up to which PostgreSQL gets one unnest() upsert instead of temp table + COPY.
+# Rows × columns up to which PostgreSQL gets one unnest() upsert of sync's rows instead of
+# temp table + COPY.
 ARRAY_UPSERT_MAX = 20_000
 
 
