@@ -202,6 +202,19 @@ def test_missing_capture_or_bad_urls_fail_before_anything_is_written(migrate_env
         engine.dispose()
 
 
+def _add_phoneless_members(env, nickname: str, count: int = 1) -> list[int]:
+    """Legacy members with only a WeChat openid (``o-zt-<id>``), after the highest id."""
+    m = ls.t_member
+    top = env.legacy(sa.select(sa.func.max(m.c.id)))[0][0]
+    ids = [top + n for n in range(1, count + 1)]
+    env.legacy(
+        sa.insert(m),
+        [{"id": i, "mobile": None, "openid": f"o-zt-{i}", "nickname": nickname, "points": 0,
+          "balance": 0, "create_time": "2025-11-02 10:00:00"} for i in ids],
+    )  # fmt: skip
+    return ids
+
+
 def _identities(env, member_id: int) -> set[tuple[str, str]]:
     engine = create_engine(env.url("member"))
     i = mt.member_identity.c
@@ -219,14 +232,8 @@ def test_a_phoneless_member_s_first_phone_on_an_order_becomes_its_phone_identity
     settings = migrate_env.settings
     install_capture(settings)
     backfill(settings, chunk_size=100)
-    m, o = ls.t_member, ls.t_order
-    top = migrate_env.legacy(sa.select(sa.func.max(m.c.id)))[0][0]
-    here, echoed = top + 1, top + 2
-    migrate_env.legacy(
-        sa.insert(m),
-        [{"id": i, "mobile": None, "openid": f"o-zt-{i}", "nickname": "丙", "points": 0,
-          "balance": 0, "create_time": "2025-11-02 10:00:00"} for i in (here, echoed)],
-    )  # fmt: skip
+    o = ls.t_order
+    here, echoed = _add_phoneless_members(migrate_env, "丙", 2)
     syncer = ForwardSyncer(settings)
     try:
         run(syncer)
@@ -288,13 +295,7 @@ def test_a_phone_on_an_order_placed_before_a_sync_run_started_reaches_the_member
     """A fresh ``migrate sync --once`` whose people resolution already holds the new phone:
     the orders waiting in the log still ripple to the members they touch."""
     settings = migrate_env.settings
-    m = ls.t_member
-    phoneless = migrate_env.legacy(sa.select(sa.func.max(m.c.id)))[0][0] + 1
-    migrate_env.legacy(
-        sa.insert(m),
-        [{"id": phoneless, "mobile": None, "openid": f"o-zt-{phoneless}", "nickname": "戊",
-          "points": 0, "balance": 0, "create_time": "2025-11-02 10:00:00"}],
-    )  # fmt: skip
+    (phoneless,) = _add_phoneless_members(migrate_env, "戊")
     install_capture(settings)
     backfill(settings, chunk_size=100)
     assert _identities(migrate_env, phoneless) == {("WX_OPENID", f"o-zt-{phoneless}")}
@@ -315,14 +316,9 @@ def test_a_platform_customer_who_turns_out_to_be_a_legacy_member_leaves_no_membe
     settings = migrate_env.settings
     install_capture(settings)
     backfill(settings, chunk_size=100)
-    m, o = ls.t_member, ls.t_order
+    o = ls.t_order
     meituan = migrate_env.legacy(sa.select(o.c.id).where(o.c.channel == 1).order_by(o.c.id))[0][0]
-    phoneless = migrate_env.legacy(sa.select(sa.func.max(m.c.id)))[0][0] + 1
-    migrate_env.legacy(
-        sa.insert(m),
-        [{"id": phoneless, "mobile": None, "openid": f"o-zt-{phoneless}", "nickname": "丁",
-          "points": 0, "balance": 0, "create_time": "2025-11-02 10:00:00"}],
-    )  # fmt: skip
+    (phoneless,) = _add_phoneless_members(migrate_env, "丁")
     syncer = ForwardSyncer(settings)
     try:
         # A new Meituan customer: a member of its own on the platform.
