@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from zhongtai.legacy.status import OrderStatus, OrderType
 from zhongtai.migrate.times import TransformError
+from zhongtai.platform.order.status import OPEN_REFUNDS
 
 _MAIN_BY_LEGACY = {
     OrderStatus.PENDING_PAYMENT: "PENDING_PAYMENT",
@@ -32,7 +33,6 @@ EXCEPTION_SUB_STATUS = "EXCEPTION"  # legacy -1: the POS rejected the order
 # then shows the new status with ``refund_status`` still 1 (or 3); the center keeps the
 # refund open on its track and marks the main status's move with this sub-status.
 REFUND_SET_ASIDE = "REFUND_SET_ASIDE"
-OPEN_REFUNDS = ("APPLIED", "ARBITRATING")
 
 
 def _main(status: int, order_type: int) -> str:

@@ -30,7 +30,7 @@ from zhongtai.legacy.clock import LOCAL_FORMAT, SHANGHAI
 from zhongtai.legacy.stores import public_store
 from zhongtai.legacy.views import admin_row, order_detail, order_summary, pos_order
 from zhongtai.migrate.phones import Phone, phone_to_legacy
-from zhongtai.migrate.statuses import OPEN_REFUNDS, REFUND_SET_ASIDE
+from zhongtai.migrate.statuses import REFUND_SET_ASIDE
 from zhongtai.migrate.transforms import (
     business_hours_to_legacy,
     channel_code,
@@ -38,6 +38,7 @@ from zhongtai.migrate.transforms import (
     refund_status_to_legacy,
     store_status_to_legacy,
 )
+from zhongtai.platform.order.status import OPEN_REFUNDS
 
 ORDER_TYPES = {"DELIVERY": 1, "PICKUP": 2, "DINE_IN": 3}
 OWN_CHANNELS = ("MINI_PROGRAM", "APP")
