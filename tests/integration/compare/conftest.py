@@ -12,10 +12,14 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import ENGINES
+from tests.integration.platform.platform_support import ThreadedServer
 from zhongtai.config import CENTERS, Settings, load_settings
 from zhongtai.db import create_engine
 from zhongtai.migrate.backfill import backfill
+from zhongtai.migrate.capture import install_capture
 from zhongtai.platform.migrations import upgrade_center
+from zhongtai.strangler.state import StateStore
+from zhongtai.workload.catalog_view import load_catalog
 from zhongtai.workload.seed import seed_legacy
 
 PAIRS = [p for p in (("sqlite", "sqlite"), ("mariadb", "postgresql")) if set(p) <= set(ENGINES)]
@@ -64,3 +68,22 @@ def one(rows: list[dict]) -> dict:
 
 
 __all__ = ["PAIRS", "Pair", "build_pair", "one", "sa"]
+
+
+@pytest.fixture
+def canary(pair):
+    """The platform app over the pair's centers, every store's POS on the platform, reverse
+    capture installed; yields (pair, platform URL, catalog)."""
+    from zhongtai.platform.app import create_app
+
+    install_capture(pair.settings, reverse=True)
+    state = create_engine(pair.settings.database("state"))
+    try:
+        routes = StateStore(state)
+        routes.ensure()
+        routes.set_stage("pos.pull", "platform", None, who="test", why="canary", force=True)
+    finally:
+        state.dispose()
+    catalog = load_catalog(pair.settings.database("legacy"))
+    with ThreadedServer(create_app(pair.settings)) as server:
+        yield pair, server.url, catalog

@@ -11,23 +11,20 @@ status, refund track and sub-status, and every history step.
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import datetime
 
 import httpx
 import sqlalchemy as sa
 
-from tests.integration.compare.test_compare_reverse_round_trip import (  # noqa: F401
+from tests.integration.compare.canary_traffic import (
     OPTIONS,
     ORDER_UNITS,
-    _ok,
-    _takeout,
-    canary,  # the fixture: the platform app served over the pair
+    ok,
+    reverse_once,
+    takeout,
 )
 from zhongtai.compare.data import compare_data
 from zhongtai.legacy import schema as ls
-from zhongtai.migrate.reverse import ReverseSyncer
-from zhongtai.migrate.syncloop import run
 from zhongtai.platform.order import tables as ot
 from zhongtai.workload.payloads import meituan_new_form, meituan_refund_form
 
@@ -38,26 +35,26 @@ def _set_aside(url: str, catalog) -> str:
     """The store's traffic on the platform; returns the order number."""
     store = catalog.on_channel("meituan")[0]
     dishes = [d for d in catalog.menus[store.store_id] if not d.sold_out and d.mt_food_code]
-    takeout = dataclasses.replace(_takeout(store, dishes[:2]), order_id=MT_ORDER)
+    order = takeout(store, dishes[:2], MT_ORDER)
     pos = {"store_code": store.store_code}
     with httpx.Client(base_url=url, timeout=60) as http:
-        answer = http.post("/api/channel/meituan/new", data=meituan_new_form(takeout))
+        answer = http.post("/api/channel/meituan/new", data=meituan_new_form(order))
         assert answer.json() == {"data": "ok"}, answer.text
-        pulled = _ok(http.post("/api/pos/orders/pull", json={**pos, "page_size": 50}))
+        pulled = ok(http.post("/api/pos/orders/pull", json={**pos, "page_size": 50}))
         (order_no,) = [o["order_no"] for o in pulled["data"]["orders"]]
         ack = {**pos, "order_no": order_no, "ticket_no": "T-0078", "pos_id": "POS-1"}
-        _ok(http.post("/api/pos/orders/ack", json=ack))
+        ok(http.post("/api/pos/orders/ack", json=ack))
         progress = {**pos, "order_no": order_no}
-        _ok(http.post("/api/pos/orders/progress", json={**progress, "progress": "making"}))
+        ok(http.post("/api/pos/orders/progress", json={**progress, "progress": "making"}))
         form = meituan_refund_form(MT_ORDER, store.mt_poi_code, "apply", refund_id="R-78",
                                    money=12.5, now=int(datetime.now().timestamp()))  # fmt: skip
         assert http.post("/api/channel/meituan/refund", data=form).json() == {"data": "ok"}
         for step in ("making", "ready"):
-            _ok(http.post("/api/pos/orders/progress", json={**progress, "progress": step}))
+            ok(http.post("/api/pos/orders/progress", json={**progress, "progress": step}))
     return order_no
 
 
-def test_a_refund_the_store_set_aside_maps_back_to_the_platforms_rows(canary):  # noqa: F811
+def test_a_refund_the_store_set_aside_maps_back_to_the_platforms_rows(canary):
     pair, url, catalog = canary
     order_no = _set_aside(url, catalog)
     h, orders = ot.order_status_history.c, ot.orders.c
@@ -71,11 +68,7 @@ def test_a_refund_the_store_set_aside_maps_back_to_the_platforms_rows(canary):  
         ("SUB", None, aside, aside),
         ("MAIN", "PREPARING", "DELIVERING", aside),
     ]
-    syncer = ReverseSyncer(pair.settings)
-    try:
-        back = run(syncer)
-    finally:
-        syncer.close()
+    back = reverse_once(pair.settings)
     assert back.applied["orders"] >= 1 and not back.conflicts and not back.quarantined
 
     o, log = ls.t_order.c, ls.t_order_status_log.c

@@ -17,74 +17,30 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import httpx
-import pytest
 import sqlalchemy as sa
 
+from tests.integration.compare.canary_traffic import (
+    OPTIONS,
+    ORDER_UNITS,
+    ok,
+    reverse_once,
+    takeout,
+)
 from tests.integration.compare.conftest import one
-from tests.integration.platform.platform_support import ThreadedServer
 from zhongtai.compare.data import compare_data
-from zhongtai.compare.run import Options
-from zhongtai.db import create_engine
 from zhongtai.legacy import schema as ls
 from zhongtai.legacy.clock import SHANGHAI, wechat_str
-from zhongtai.migrate.capture import install_capture
-from zhongtai.migrate.reverse import ReverseSyncer
-from zhongtai.migrate.syncloop import run
 from zhongtai.platform.order import tables as ot
-from zhongtai.strangler.state import StateStore
-from zhongtai.workload.catalog_view import load_catalog
 from zhongtai.workload.payloads import (
-    Line,
-    Takeout,
     meituan_new_form,
     meituan_refund_form,
     wechat_notify_xml,
 )
 
-OPTIONS = Options(sample=1_000, settle_seconds=0, segment_rows=50, download_rows=8)
-ORDER_UNITS = ("order.orders", "order.order_items", "order.order_discounts",
-               "order.order_status_history", "order.external_refs")  # fmt: skip
 PAYMENT_UNITS = ("payment.payments", "payment.refunds")
 # WeChat's clock ahead of ours: the paid time is whole seconds off when the notify is applied.
 CHANNEL_CLOCK_AHEAD = timedelta(seconds=3)
 MT_ORDER = "27000000007700001"
-
-
-@pytest.fixture
-def canary(pair):
-    """The platform app over the pair's centers, every store's POS on the platform, reverse
-    capture installed; yields (pair, platform URL, catalog)."""
-    from zhongtai.platform.app import create_app
-
-    install_capture(pair.settings, reverse=True)
-    state = create_engine(pair.settings.database("state"))
-    try:
-        routes = StateStore(state)
-        routes.ensure()
-        routes.set_stage("pos.pull", "platform", None, who="test", why="canary", force=True)
-    finally:
-        state.dispose()
-    catalog = load_catalog(pair.settings.database("legacy"))
-    with ThreadedServer(create_app(pair.settings)) as server:
-        yield pair, server.url, catalog
-
-
-def _ok(answer: httpx.Response) -> dict:
-    assert answer.status_code == 200, answer.text
-    body = answer.json()
-    assert body.get("code", 0) == 0 and body.get("data") != "fail", body
-    return body
-
-
-def _takeout(store, dishes) -> Takeout:
-    lines = tuple(
-        Line(d.mt_food_code, d.mt_sku_id, d.name, d.spec, d.price, q, ext_code=d.sku_code)
-        for d, q in zip(dishes, (1, 2), strict=False)
-    )
-    return Takeout(order_id=MT_ORDER, shop=store.mt_poi_code, shop_name=store.store_name,
-                   recipient_name="刘(先生)", phone="18449039731_7333", address="南京西路1号",
-                   lng=121.47, lat=31.23, lines=lines, shipping_fee=5.0, caution="不要香菜",
-                   created=int(datetime.now(SHANGHAI).timestamp()) - 60)  # fmt: skip
 
 
 def _pay(http: httpx.Client, placed: dict) -> None:
@@ -103,40 +59,36 @@ def _store_traffic(url: str, catalog) -> list[str]:
     member = catalog.members[0].member_id
     pos = {"store_code": store.store_code}
     with httpx.Client(base_url=url, timeout=60) as http:
-        takeout = _takeout(store, dishes[:2])
-        answer = http.post("/api/channel/meituan/new", data=meituan_new_form(takeout))
+        order = takeout(store, dishes[:2], MT_ORDER)
+        answer = http.post("/api/channel/meituan/new", data=meituan_new_form(order))
         assert answer.json() == {"data": "ok"}, answer.text
         base = {"store_id": store.store_id, "member_id": member, "source": 3, "order_type": 2,
                 "items": [{"sku_id": dishes[0].sku_id, "quantity": 2}]}  # fmt: skip
-        paid = _ok(http.post("/api/mp/orders", json={**base, "remark": "少辣"}))["data"]
-        unpaid = _ok(http.post("/api/mp/orders", json=base))["data"]
+        paid = ok(http.post("/api/mp/orders", json={**base, "remark": "少辣"}))["data"]
+        unpaid = ok(http.post("/api/mp/orders", json=base))["data"]
         _pay(http, paid)
-        pulled = _ok(http.post("/api/pos/orders/pull", json={**pos, "page_size": 50}))
+        pulled = ok(http.post("/api/pos/orders/pull", json={**pos, "page_size": 50}))
         numbers = {o["order_no"] for o in pulled["data"]["orders"]}
         assert paid["order_no"] in numbers
         mt_no = next(n for n in numbers if n not in (paid["order_no"], unpaid["order_no"])
                      and n.startswith("1"))  # fmt: skip
         ack = {**pos, "order_no": mt_no, "ticket_no": "T-0077", "pos_id": "POS-1"}
-        _ok(http.post("/api/pos/orders/ack", json=ack))
-        _ok(http.post("/api/pos/orders/progress", json={**pos, "order_no": mt_no,
+        ok(http.post("/api/pos/orders/ack", json=ack))
+        ok(http.post("/api/pos/orders/progress", json={**pos, "order_no": mt_no,
                                                         "progress": "making"}))  # fmt: skip
         for kind in ("apply", "agree"):
             form = meituan_refund_form(MT_ORDER, store.mt_poi_code, kind, refund_id="R-77",
                                        money=12.5, now=int(datetime.now().timestamp()))  # fmt: skip
             assert http.post("/api/channel/meituan/refund", data=form).json() == {"data": "ok"}
         cancel = {**pos, "order_no": paid["order_no"], "reason": "顾客要求取消"}
-        _ok(http.post("/api/pos/orders/cancel", json=cancel))
+        ok(http.post("/api/pos/orders/cancel", json=cancel))
     return [mt_no, paid["order_no"], unpaid["order_no"]]
 
 
 def test_orders_the_platform_took_map_back_to_the_platforms_rows_after_reverse_sync(canary):
     pair, url, catalog = canary
     numbers = _store_traffic(url, catalog)
-    syncer = ReverseSyncer(pair.settings)
-    try:
-        back = run(syncer)
-    finally:
-        syncer.close()
+    back = reverse_once(pair.settings)
     assert back.applied["orders"] >= 3 and not back.conflicts and not back.quarantined
 
     o, log = ls.t_order.c, ls.t_order_status_log.c
