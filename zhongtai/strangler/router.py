@@ -86,7 +86,7 @@ class Router:
             )
             return
         learns = any(spec.kind in ORDER_KINDS for spec in route.keys)
-        if route.keys and (learns or route.stage in (Stage.SHADOW, Stage.CANARY)):
+        if route.keys and (learns or route.stage in SHADOWED):
             self._find_key(flow, dec, learns)
         control = flow.metadata.get(CONTROL)
         forced = control.get(signing.SIDE) if control else None
