@@ -27,25 +27,16 @@ from mitmproxy import http
 
 from zhongtai.strangler.comparison import Difference, Reply, compare_replies
 from zhongtai.strangler.decision import AFTER, ALONGSIDE, Decision
+from zhongtai.strangler.handover import ReplyParts, reply_parts, request_parts
 from zhongtai.strangler.masking import mask_body
 from zhongtai.strangler.noise import signal_fields
-from zhongtai.strangler.router import DECISION, copy_request, header_dict
+from zhongtai.strangler.router import DECISION
 from zhongtai.strangler.routes import Route
 from zhongtai.strangler.runtime import Copy, Runtime, Upstream
 from zhongtai.strangler.state import utcnow
 
 logger = logging.getLogger(__name__)
 PRIMARY_WAIT = 60.0  # seconds a write's shadow waits for legacy's answer before giving up
-
-
-def primary_reply(flow: http.HTTPFlow) -> tuple[Reply, float]:
-    resp = flow.response
-    elapsed = (resp.timestamp_end or time.time()) - (flow.request.timestamp_end or time.time())
-    if "content-encoding" in resp.headers:
-        body = resp.get_content(strict=False) or b""
-    else:
-        body = resp.raw_content or b""
-    return Reply(resp.status_code, header_dict(resp.headers), body), elapsed * 1000
 
 
 class Shadow:
@@ -72,7 +63,7 @@ class Shadow:
         dec: Decision | None = flow.metadata.get(DECISION)
         if dec is None or dec.shadow != ALONGSIDE or flow.response is not None:
             return
-        req = copy_request(flow)
+        req = request_parts(flow)
         if self._linked():
             token = next(self.tokens)
             if self.link.offer(("alongside", token, dec.route, dec.key, req)):
@@ -81,7 +72,7 @@ class Shadow:
                 self.rt.figures(dec.route).dropped += 1
             return
         dec.primary = asyncio.get_running_loop().create_future()
-        self.runner.launch(dec.route, dec.key, "shadow", self.rt.platform, req, dec.primary)
+        self.runner.launch(dec.route, dec.key, "shadow", self.rt.platform, req.copy(), dec.primary)
 
     def response(self, flow: http.HTTPFlow) -> None:
         dec: Decision | None = flow.metadata.get(DECISION)
@@ -98,14 +89,17 @@ class Shadow:
         loop.call_soon(self._hand_over, flow, dec)
 
     def _hand_over(self, flow: http.HTTPFlow, dec: Decision) -> None:
+        # Only references to what mitmproxy holds (header tuples, body bytes): the shadow
+        # process decodes them (see handover).
         if dec.shadow == ALONGSIDE:
-            self._primary(dec, primary_reply(flow))
+            self._primary(dec, reply_parts(flow))
         elif dec.shadow == AFTER:
-            req, primary = copy_request(flow), primary_reply(flow)
+            parts, primary = request_parts(flow), reply_parts(flow)
             if self._linked():
-                if not self.link.offer(("after", dec.route, dec.key, dec.aa, req, primary)):
+                if not self.link.offer(("after", dec.route, dec.key, dec.aa, parts, primary)):
                     self.rt.figures(dec.route).dropped += 1 + dec.aa
                 return
+            req, primary = parts.copy(), primary.reply()
             self.runner.launch(dec.route, dec.key, "shadow", self.rt.platform, req, primary)
             if dec.aa:
                 self.runner.launch(dec.route, dec.key, "aa", self.rt.legacy, req, primary)
@@ -115,10 +109,10 @@ class Shadow:
         if dec is not None and dec.primary is not None:
             self._primary(dec, None)  # legacy failed: nothing to compare against
 
-    def _primary(self, dec: Decision, primary) -> None:
+    def _primary(self, dec: Decision, primary: ReplyParts | None) -> None:
         if isinstance(dec.primary, asyncio.Future):
             if not dec.primary.done():
-                dec.primary.set_result(primary)
+                dec.primary.set_result(primary.reply() if primary is not None else None)
         elif dec.primary is not None and self.link is not None:
             self.link.offer(("primary", dec.primary, primary))  # if full: the copy times out
         dec.primary = None

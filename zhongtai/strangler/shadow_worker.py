@@ -3,19 +3,25 @@
 Every proxy process starts one (``multiprocessing`` spawn) and talks to it over a Unix socket
 pair (:class:`ShadowLink`). The proxy's end is non-blocking and written from its event loop:
 ``offer`` pickles the message and sends it in the same call — no feeder thread, no lock, no
-wake-up of another thread per copy. A route is sent once (then named), not with every copy.
-The shadow process answers each copy message with one byte once the copy is done, so the
-proxy knows how many are waiting or in flight: at ``proxy.shadow_concurrency`` an ``offer``
-returns False and the copy is dropped and counted in the proxy at once, never queued behind
-client traffic. The shadow process runs at niceness :data:`NICE`, so on a busy machine the
-kernel gives the client's path (proxy, legacy) the CPU first. It keeps its own figures and
-shadow records and writes them to the state database about once a second under its own
-instance name (``<proxy instance>/shadow``); ``zhongtai status``, the metrics endpoint and the
+wake-up of another thread per copy. A route is sent once (then named), not with every copy,
+and a copy carries mitmproxy's immutable header tuples and body bytes
+(:mod:`zhongtai.strangler.handover`), decoded here rather than on the proxy's loop.
+The shadow process answers each copy message with one byte once the copy is done (the bytes
+of one loop step in one write), so the proxy knows how many are waiting or in flight. The
+proxy reads those answers only when its count reaches ``proxy.shadow_concurrency``: no
+wake-up of its loop per answer. If the answers read then still leave it at the bound, the
+``offer`` returns False and the copy is dropped and counted in the proxy at once, never
+queued behind client traffic. The shadow process runs at niceness :data:`NICE`, so on a busy
+machine the kernel gives the client's path (proxy, legacy) the CPU first. It keeps its own
+figures and shadow records and writes them to the state database about once a second under its
+own instance name (``<proxy instance>/shadow``); ``zhongtai status``, the metrics endpoint and the
 gates sum every instance's figures, so nothing else changes for them.
 
-Messages (all picklable): ``("after", route, key, aa, copy, primary)`` for a read legacy has
-answered; ``("alongside", token, route, key, copy)`` for a write's copy that leaves before
-legacy answered, then ``("primary", token, primary_or_None)`` once it did. On the wire a route
+Messages (all picklable; ``parts`` a :class:`~zhongtai.strangler.handover.RequestParts`,
+``primary`` a :class:`~zhongtai.strangler.handover.ReplyParts`):
+``("after", route, key, aa, parts, primary)`` for a read legacy has answered;
+``("alongside", token, route, key, parts)`` for a write's copy that leaves before legacy
+answered, then ``("primary", token, primary_or_None)`` once it did. On the wire a route
 is replaced by its name after one ``("route", route)`` message. The proxy closing its end
 (or dying) ends the shadow process once its copies are done.
 """
@@ -51,7 +57,9 @@ class ShadowPipe:
     """The proxy's end of the socket: frames written from the event loop, never waiting.
 
     ``offer`` sends at once; what the kernel does not take now is kept and written when the
-    socket is writable again. Copies are bounded by ``capacity`` messages not yet answered."""
+    socket is writable again. Copies are bounded by ``capacity`` messages not yet answered;
+    answers are read when that bound is reached, and a gone shadow process shows then or
+    when a send fails."""
 
     def __init__(self, sock: socket.socket, capacity: int) -> None:
         self.sock = sock
@@ -61,23 +69,19 @@ class ShadowPipe:
         self.broken = False
         self._routes: dict[str, object] = {}  # name -> the Route object last sent
         self._rest = bytearray()  # written when the socket drains
-        self._loop: asyncio.AbstractEventLoop | None = None
-
-    def _attach(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        self._loop.add_reader(self.sock.fileno(), self._read_answers)
+        self._loop: asyncio.AbstractEventLoop | None = None  # set while waiting to drain
 
     def offer(self, message: tuple) -> bool:
         """Send ``message`` unless too many copies are outstanding (then False: drop it)."""
         if self.broken:
             return False
-        if self._loop is None:
-            self._attach()
         kind = message[0]
         route = None
         if kind in COPIES:
             if self.outstanding >= self.capacity:
-                return False
+                self._read_answers()
+                if self.broken or self.outstanding >= self.capacity:
+                    return False
             at = ROUTE_AT[kind]
             route = message[at]
             data = frame((*message[:at], route.name, *message[at + 1 :]))
@@ -106,6 +110,7 @@ class ShadowPipe:
             return
         if sent < len(data):
             self._rest += data[sent:]
+            self._loop = asyncio.get_running_loop()
             self._loop.add_writer(self.sock.fileno(), self._drain)
 
     def _drain(self) -> None:
@@ -118,19 +123,21 @@ class ShadowPipe:
             return
         del self._rest[:sent]
         if not self._rest:
-            self._loop.remove_writer(self.sock.fileno())
+            self._detach()
 
     def _read_answers(self) -> None:
-        try:
-            data = self.sock.recv(65536)
-        except BlockingIOError:
-            return
-        except OSError:
-            data = b""
-        if not data:  # the shadow process is gone
-            self._break()
-            return
-        self.outstanding = max(self.outstanding - len(data), 0)
+        """Count every answer the shadow process has sent so far (never waits)."""
+        while True:
+            try:
+                data = self.sock.recv(65536)
+            except BlockingIOError:
+                return
+            except OSError:
+                data = b""
+            if not data:  # the shadow process is gone
+                self._break()
+                return
+            self.outstanding = max(self.outstanding - len(data), 0)
 
     def _break(self) -> None:
         if not self.broken:
@@ -139,7 +146,6 @@ class ShadowPipe:
 
     def _detach(self) -> None:
         if self._loop is not None:
-            self._loop.remove_reader(self.sock.fileno())
             self._loop.remove_writer(self.sock.fileno())
             self._loop = None
 
@@ -178,7 +184,9 @@ class ShadowLink:
         return self
 
     def alive(self) -> bool:
-        return self.proc.exitcode is None and not self.pipe.broken
+        # The socket tells: a gone process fails the next send or the next read of answers
+        # (no waitpid per copy).
+        return not self.pipe.broken
 
     def offer(self, message: tuple) -> bool:
         """Send ``message`` unless too many copies are outstanding (then False: drop, count)."""
@@ -261,19 +269,30 @@ async def _serve(settings: Settings, instance: str, sock: socket.socket) -> None
     flusher = loop.create_task(_flush_loop(rt, records))
     reader, writer = await asyncio.open_unix_connection(sock=sock)
 
+    unsent = [0]  # answers of this loop step, written together at its end
+
+    def send_answers() -> None:
+        count, unsent[0] = unsent[0], 0
+        if count and not writer.is_closing():
+            writer.write(b"\x01" * count)
+
+    def one_answer() -> None:
+        if not unsent[0]:
+            loop.call_soon(send_answers)
+        unsent[0] += 1
+
     def answer(tasks: list) -> None:
         """One byte back once every task of a copy message is done: the proxy's count."""
         live = [t for t in tasks if t is not None]
         if not live:
-            if not writer.is_closing():
-                writer.write(b"\x01")
+            one_answer()
             return
         left = [len(live)]
 
         def one_done(_task) -> None:
             left[0] -= 1
-            if not left[0] and not writer.is_closing():
-                writer.write(b"\x01")
+            if not left[0]:
+                one_answer()
 
         for task in live:
             task.add_done_callback(one_done)
@@ -289,14 +308,15 @@ async def _serve(settings: Settings, instance: str, sock: socket.socket) -> None
             if kind == "route":
                 routes[message[1].name] = message[1]
             elif kind == "after":
-                _, name, key, aa, req, primary = message
-                route = routes[name]
+                _, name, key, aa, parts, primary = message
+                route, req, primary = routes[name], parts.copy(), primary.reply()
                 tasks = [runner.launch(route, key, "shadow", rt.platform, req, primary)]
                 if aa:
                     tasks.append(runner.launch(route, key, "aa", rt.legacy, req, primary))
                 answer(tasks)
             elif kind == "alongside":
-                _, token, name, key, req = message
+                _, token, name, key, parts = message
+                req = parts.copy()
                 future = waiting[token] = loop.create_future()
                 future.add_done_callback(lambda _f, t=token: waiting.pop(t, None))
                 answer([runner.launch(routes[name], key, "shadow", rt.platform, req, future)])
@@ -305,7 +325,7 @@ async def _serve(settings: Settings, instance: str, sock: socket.socket) -> None
                 _, token, primary = message
                 future = waiting.get(token)
                 if future is not None and not future.done():
-                    future.set_result(primary)
+                    future.set_result(primary.reply() if primary is not None else None)
         for future in waiting.values():  # no primary can come any more
             _give_up(future)
         deadline = time.monotonic() + 5

@@ -40,8 +40,8 @@ def test_a_written_answer_offers_the_copy_and_the_primary_once_legacy_answered()
     (copy, primary) = link.offered
     assert copy[0] == "alongside" and primary[0] == "primary" and copy[1] == primary[1]
     assert copy[2].name == "pos.pull" and copy[3] == "SH0001"
-    assert copy[4].method == "POST" and b"SH0001" in copy[4].body
-    reply, _ms = primary[2]
+    assert copy[4].method == "POST" and b"SH0001" in copy[4].copy().body
+    reply, _ms = primary[2].reply()  # decoded where the copy is sent, not on the proxy's loop
     assert reply.status == 200 and reply.body == b'{"code": 0}'
     assert f.metadata[DECISION].primary is None  # handed over, nothing left on the flow
 

@@ -46,12 +46,13 @@ def test_a_route_is_sent_once_then_named_and_copies_are_bounded_by_answers():
         assert pipe.offer(("primary", 7, None))  # a primary is never held back
         got = frames(theirs)
         theirs.send(b"\x01")  # the shadow process finished one copy
-        await asyncio.sleep(0.01)  # the loop reads the answer
-        assert pipe.outstanding == 1 and pipe.offer(after(route, 4))
+        await asyncio.sleep(0.01)
+        assert pipe.outstanding == 2  # answers are read only at the bound, not as they come
+        assert pipe.offer(after(route, 4)) and pipe.outstanding == 2
         got += frames(theirs)
         theirs.close()
-        await asyncio.sleep(0.01)
-        assert pipe.broken and not pipe.offer(after(route, 5))  # the shadow process is gone
+        assert not pipe.offer(after(route, 5))  # at the bound, reading finds the end
+        assert pipe.broken and not pipe.offer(("primary", 8, None))  # the process is gone
         mine.close()
         return got
 
@@ -92,3 +93,17 @@ def test_what_the_socket_cannot_take_now_is_written_once_it_drains():
         messages.append(pickle.loads(data[HEADER : HEADER + size]))
         data = data[HEADER + size :]
     assert [m[0] for m in messages] == ["route", "after"] and messages[1][4].body == big.body
+
+
+def test_a_send_to_a_gone_shadow_process_breaks_the_pipe():
+    route = runtime("shadow").table.routes[0]
+
+    async def scenario():
+        mine, theirs = socket.socketpair()
+        pipe = ShadowPipe(mine, capacity=8)
+        assert pipe.offer(after(route, 1))
+        theirs.close()  # below the bound no answer is read: the next send finds it out
+        assert not pipe.offer(after(route, 2)) and pipe.broken
+        mine.close()
+
+    asyncio.run(scenario())
