@@ -12,9 +12,11 @@ included, and writes nothing anywhere (not even the state database).
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import multiprocessing
 import os
+import tempfile
 import time
 import uuid
 from collections import Counter
@@ -167,11 +169,13 @@ class _Run:
             | ({settings.database("state"): endpoints.state} if endpoints.state else {})
         )
         self.pool: ProcessPoolExecutor | None = None
+        self.folder = tempfile.TemporaryDirectory(prefix="zt-backfill-")  # shipped contexts
         self.progress: RowProgress | None = None
 
     def close(self) -> None:
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
+        self.folder.cleanup()
 
     def _parts(self, mapping: Mapping, total: int, lo, hi) -> tuple[list[Partition], bool]:
         # One partition: workers produce chunks of it ahead (a plan of several partitions,
@@ -272,10 +276,12 @@ class _Run:
         if self.pool is None or total < 4 * self.workers * self.chunk_size:
             return [run_partition(j, self.engines, mapping=mapping, report=report) for j in jobs]
         submit = functools.partial(self.pool.submit, pool_produce)
+        legacy = self.engines.get(self.settings.database("legacy"))
+        shipped = self.engines.ship(mapping, legacy, self.folder.name)
         return [
             run_partition(
-                j, self.engines, mapping=mapping, submit=submit, ahead=2 * self.workers,
-                report=report,
+                dataclasses.replace(j, context=shipped), self.engines, mapping=mapping,
+                submit=submit, ahead=2 * self.workers, report=report,
             )
             for j in jobs
         ]  # fmt: skip

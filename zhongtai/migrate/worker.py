@@ -21,6 +21,7 @@ import gc
 import importlib
 import logging
 import os
+import pickle
 import threading
 import time
 from collections import Counter, deque
@@ -33,10 +34,11 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from zhongtai.db import create_engine
-from zhongtai.migrate import checkpoints, origin, source, writer
+from zhongtai.migrate import checkpoints, origin, packed, source, writer
 from zhongtai.migrate.checkpoints import Fenced, Partition
 from zhongtai.migrate.mapping import Mapping, Quarantine
 from zhongtai.migrate.mappings import load
+from zhongtai.migrate.packed import Packed
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +55,7 @@ class Job:
     state_url: str | None  # None: dry run, nothing is written anywhere
     chunk_size: int
     owner: str
+    context: str | None = None  # ChunkTask.context for the producers of this partition
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,7 @@ class ChunkTask:
     target_url: str
     after: Any
     upto: Any | None
+    context: str | None = None  # a file holding the mapping's pickled Context (see ship())
 
 
 @dataclass
@@ -74,7 +78,7 @@ class Chunk:
     rows_read: int = 0
     first_key: Any = None
     last_key: Any = None
-    prepared: writer.Prepared = field(default_factory=list)
+    prepared: writer.Prepared | Packed = field(default_factory=list)
     quarantined: list[tuple[Any, str, str]] = field(default_factory=list)
 
 
@@ -120,10 +124,37 @@ class Engines:
                 self._contexts[mapping.name] = source.build_context(conn, mapping, self._built)
         return self._contexts[mapping.name]
 
+    def shipped(self, mapping: Mapping, path: str) -> source.Context:
+        """The context the CLI built for ``mapping`` and shipped in file ``path``."""
+        key = f"{mapping.name}@{path}"
+        if key not in self._contexts:
+            with open(path, "rb") as f:
+                self._contexts[key] = pickle.load(f)  # noqa: S301 - our own run's file
+        return self._contexts[key]
+
+    def ship(self, mapping: Mapping, legacy: Engine, folder: str) -> str | None:
+        """Write ``mapping``'s context (built here, lookups shared with the mappings before
+        it) to a file in ``folder`` for pool producers, which then skip building their own
+        (a scan of the people or the catalog each, twice the CPU with two producers); None
+        when the context cannot be pickled (producers build it then)."""
+        ctx = self.context(mapping, legacy)
+        try:
+            data = pickle.dumps(ctx, protocol=pickle.HIGHEST_PROTOCOL)
+        except (pickle.PicklingError, AttributeError, TypeError):
+            logger.debug("context of %s not picklable; producers build it", mapping.name)
+            return None
+        path = os.path.join(folder, f"{mapping.name}.context")
+        with open(path, "wb") as f:
+            f.write(data)
+        return path
+
     def dispose(self) -> None:
         for engine in self._engines.values():
             engine.dispose()
 
+
+# Engines whose chunks travel packed (see :mod:`.packed`).
+PACK = frozenset(e for e in packed.ENGINES if packed.available(e))
 
 # Chunks between two explicit collections while a partition runs with the collector paused.
 COLLECT_EVERY = 64
@@ -151,7 +182,10 @@ def produce(task: ChunkTask, engines: Engines, mapping: Mapping | None = None) -
     """Read, transform and prepare one chunk (pure but for the read; writes nothing)."""
     mapping = mapping or load(task.module, task.mapping)
     legacy = engines.get(task.legacy_url)
-    ctx = engines.context(mapping, legacy)
+    if task.context is not None:
+        ctx = engines.shipped(mapping, task.context)
+    else:
+        ctx = engines.context(mapping, legacy)
     with gc_paused():
         return _produce(task, engines, mapping, legacy, ctx)
 
@@ -171,7 +205,10 @@ def _produce(task: ChunkTask, engines: Engines, mapping: Mapping, legacy, ctx) -
             bad.append((record.row[key], out.reason, out.detail))
         else:
             mapped.append(out)
-    prepared = writer.prepare_mapped(engines.dialect(task.target_url), mapping, mapped)
+    dialect = engines.dialect(task.target_url)
+    prepared = writer.prepare_mapped(dialect, mapping, mapped)
+    if dialect.name in PACK:
+        prepared = packed.pack(engines.get(task.target_url), mapping, prepared)
     return Chunk(len(records), records[0].row[key], records[-1].row[key], prepared, bad)
 
 
@@ -234,8 +271,9 @@ def run_partition(
                     exhausted = end is None
                     upto = part.hi if end is None else end
                     task = ChunkTask(
-                        job.module, job.mapping, job.legacy_url, job.target_url, after, upto
-                    )
+                        job.module, job.mapping, job.legacy_url, job.target_url, after, upto,
+                        job.context,
+                    )  # fmt: skip
                     pending.append(submit(task))
                     after = upto
                 chunk: Chunk = pending.popleft().result()
@@ -284,11 +322,14 @@ def _written(writing: tuple[Future, int], report: Callable[[int], None]) -> Part
 
 def _commit(chunk: Chunk, job: Job, part, mapping, target, state, result: PartResult):
     """Write one chunk, then its checkpoint and quarantine rows; the partition after it."""
-    written = sum(len(values) for _, _, values in chunk.prepared)
+    rows = chunk.prepared
+    is_packed = isinstance(rows, Packed)
+    written = rows.rows if is_packed else sum(len(values) for _, _, values in rows)
     if state is not None:
         # Marked as forward-synced data, so reverse capture never sends it back.
         with origin.transaction(target, origin.FORWARD) as conn:
-            written = writer.write_prepared(conn, mapping, chunk.prepared)
+            write = packed.write if is_packed else writer.write_prepared
+            written = write(conn, mapping, rows)
         with state.begin() as conn:
             part = checkpoints.commit_chunk(
                 conn,

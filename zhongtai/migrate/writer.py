@@ -21,6 +21,7 @@ row owns (``Target.owner``), deleting the ones the new transform no longer produ
 from __future__ import annotations
 
 import hashlib
+import io
 import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -32,10 +33,12 @@ from sqlalchemy.dialects import mysql, sqlite
 from sqlalchemy.engine import Connection
 
 try:  # the PostgreSQL driver; other engines never reach the code that needs it
+    import psycopg
+    from psycopg.copy import FileWriter
     from psycopg.errors import UniqueViolation
     from psycopg.types.json import Json, Jsonb
 except ImportError:  # pragma: no cover
-    UniqueViolation = None  # type: ignore[assignment,misc]
+    psycopg = FileWriter = UniqueViolation = None  # type: ignore[assignment,misc]
     Json = Jsonb = None  # type: ignore[assignment,misc]
 
 from zhongtai.migrate.converters import converter
@@ -211,35 +214,14 @@ def _send(conn: Connection, plan: _Plan, values: list[tuple], *, existing: bool 
         return 0
     dbapi = conn.connection.driver_connection
     if conn.dialect.name == "postgresql":
-        tmp, copy_sql, create, direct, qualified, tail = plan.extra
         with dbapi.cursor() as cur:
             # Sync's re-applied rows only: a backfill chunk, however narrow, COPYs faster.
             if existing and len(values) * len(plan.columns) <= ARRAY_UPSERT_MAX:
-                types = _pg_types(cur, qualified, plan.columns)
+                types = _pg_types(cur, plan.extra[4], plan.columns)
                 sql = _unnest_sql(plan, types, conn.dialect.identifier_preparer.quote)
                 cur.execute(sql, _column_arrays(values, types))
                 return len(values)
-            # Optimistic: a fresh chunk COPYs straight into the table. A replayed chunk or a
-            # row shared with an earlier chunk hits a unique key; then, and only then, the
-            # savepoint is rolled back and the rows go through temp table + ON CONFLICT.
-            if not existing:
-                types = _pg_types(cur, qualified, plan.columns)
-                try:
-                    with dbapi.transaction(), cur.copy(direct) as copy:
-                        copy.set_types(types)
-                        for v in values:
-                            copy.write_row(v)
-                    return len(values)
-                except UniqueViolation:
-                    pass
-            # One round trip (no parameters: psycopg sends both statements as one query).
-            cur.execute(f"{create}; TRUNCATE {tmp}")
-            types = _pg_types(cur, tmp, plan.columns)
-            with cur.copy(copy_sql) as copy:
-                copy.set_types(types)
-                for v in values:
-                    copy.write_row(v)
-            cur.execute(plan.sql)
+            _copy_upsert(cur, plan, lambda copy: _copy_rows(copy, values), existing=existing)
         return len(values)
     if plan.extra and plan.extra[0]:
         values = [dict(zip(plan.columns, v, strict=True)) for v in values]
@@ -249,6 +231,62 @@ def _send(conn: Connection, plan: _Plan, values: list[tuple], *, existing: bool 
     finally:
         cur.close()
     return len(values)
+
+
+def _copy_rows(copy, values: list[tuple]) -> None:
+    for v in values:
+        copy.write_row(v)
+
+
+def _copy_upsert(cur, plan: _Plan, feed: Callable, *, existing: bool = False) -> None:
+    """COPY what ``feed(copy)`` writes into ``plan``'s table as an upsert (PostgreSQL).
+
+    Optimistic: fresh rows COPY straight into the table. A replayed chunk or a row shared with
+    an earlier chunk hits a unique key; then, and only then, the savepoint is rolled back and
+    the rows go through temp table + ON CONFLICT (``existing``: straight there)."""
+    tmp, copy_sql, create, direct, qualified, _ = plan.extra
+    dbapi = cur.connection
+    if not existing:
+        types = _pg_types(cur, qualified, plan.columns)
+        try:
+            with dbapi.transaction(), cur.copy(direct) as copy:
+                copy.set_types(types)
+                feed(copy)
+            return
+        except UniqueViolation:
+            pass
+    # One round trip (no parameters: psycopg sends both statements as one query).
+    cur.execute(f"{create}; TRUNCATE {tmp}")
+    types = _pg_types(cur, tmp, plan.columns)
+    with cur.copy(copy_sql) as copy:
+        copy.set_types(types)
+        feed(copy)
+    cur.execute(plan.sql)
+
+
+def copy_block(conn: Connection, target: Target, columns: tuple[str, ...], values) -> bytes:
+    """``values`` as one PostgreSQL binary ``COPY`` block (signature to trailer), formatted
+    by the driver without sending anything: :func:`write_copy_block` sends it."""
+    plan = _plan(conn.dialect, target.table, tuple(columns), target.key, target.counter)
+    buffer = io.BytesIO()
+    dbapi = conn.connection.driver_connection
+    with dbapi.cursor() as cur:
+        types = _pg_types(cur, plan.extra[4], plan.columns)
+    # A Copy needs a cursor that ran nothing else.
+    with (
+        dbapi.cursor() as cur,
+        psycopg.Copy(cur, binary=True, writer=FileWriter(buffer)) as copy,
+    ):
+        copy.set_types(types)
+        _copy_rows(copy, values)
+    return buffer.getvalue()
+
+
+def write_copy_block(conn: Connection, target: Target, columns: tuple[str, ...], block) -> None:
+    """Upsert a block :func:`copy_block` made (for these columns) into ``target``."""
+    plan = _plan(conn.dialect, target.table, tuple(columns), target.key, target.counter)
+    with conn.connection.driver_connection.cursor() as cur:
+        _copy_upsert(cur, plan, lambda copy: copy.write(block))
 
 
 def _changed(table: sa.Table, columns: Sequence[str], prep) -> str:
@@ -353,10 +391,12 @@ def apply_record(conn: Connection, mapping: Mapping, key: Any, result: Mapped | 
 __all__ = [
     "Prepared",
     "apply_record",
+    "copy_block",
     "prepare",
     "prepare_mapped",
     "prepare_rows",
     "upsert",
     "write_mapped",
+    "write_copy_block",
     "write_prepared",
 ]
