@@ -431,7 +431,14 @@ def migrate_backfill(
     mappings: Annotated[
         list[str] | None, typer.Argument(help="Mappings or groups (default: all, in order).")
     ] = None,
-    workers: Annotated[int, typer.Option(min=1, help="Processes, by key-range partition.")] = 1,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Producers reading and transforming chunks ahead (this "
+            "process is one of them; N - 1 more are spawned).",
+        ),
+    ] = 1,
     chunk: Annotated[int, typer.Option(min=1, help="Source rows per chunk.")] = 2_000,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Transform and count only; write nothing.")

@@ -1,10 +1,10 @@
 """``zhongtai migrate backfill``: copy legacy rows into the centers through their mappings.
 
 For each mapping, in dependency order: walk the source key space in keyset chunks of
-``chunk_size`` rows; each chunk is read, transformed and prepared (by this process, or with
-``--workers N`` by N producer processes working ahead), then upserted in one target
-transaction, then its checkpoint (and quarantine rows) commits in the state database — in
-key order, by this process only (see :mod:`.worker`). ``--resume`` continues from the
+``chunk_size`` rows; each chunk is read, transformed and packed (by this process, or with
+``--workers N`` by this process and N - 1 producer processes working ahead), then upserted
+in one target transaction, then its checkpoint (and quarantine rows) commits in the state
+database — in key order, by this process only (see :mod:`.worker`). ``--resume`` continues from the
 checkpoints of the last plan; without it a mapping is planned afresh, which is safe because
 every write is an idempotent upsert. ``--dry-run`` transforms and counts, quarantine
 included, and writes nothing anywhere (not even the state database).
@@ -38,6 +38,8 @@ from zhongtai.migrate.worker import (
     Engines,
     Job,
     PartResult,
+    TakeTurns,
+    here,
     init_pool,
     pool_produce,
     run_partition,
@@ -271,11 +273,16 @@ class _Run:
 
     def _run_jobs(self, mapping: Mapping, jobs: list[Job], total: int) -> list[PartResult]:
         report = self.progress.reporter(mapping.name)
-        # Producers first build the mapping's lookups (each its own), and the pipeline needs a
-        # few chunks per producer to pay that back; smaller mappings run here.
+        # The pipeline needs a few chunks per producer to pay back shipping the context and
+        # filling it; smaller mappings run here alone.
         if self.pool is None or total < 4 * self.workers * self.chunk_size:
             return [run_partition(j, self.engines, mapping=mapping, report=report) for j in jobs]
-        submit = functools.partial(self.pool.submit, pool_produce)
+        # This process is one of the producers: one chunk in ``workers`` is produced here.
+        submit = TakeTurns(
+            here(self.engines, mapping),
+            functools.partial(self.pool.submit, pool_produce),
+            self.workers,
+        )
         legacy = self.engines.get(self.settings.database("legacy"))
         shipped = self.engines.ship(mapping, legacy, self.folder.name)
         return [
@@ -287,16 +294,17 @@ class _Run:
         ]  # fmt: skip
 
     def start_pool(self) -> None:
-        """Spawn the producers now, so they start (imports) while small mappings run here."""
+        """Spawn the ``workers - 1`` pool producers now, so they start (imports) while small
+        mappings run here."""
         if self.workers == 1:
             return
         # spawn: producers build their own engines; nothing of ours crosses a fork.
         self.pool = ProcessPoolExecutor(
-            max_workers=self.workers,
+            max_workers=self.workers - 1,  # this process is the other producer
             mp_context=multiprocessing.get_context("spawn"),
             initializer=init_pool,
             initargs=(os.getpid(),),
         )
         modules = tuple(sorted({module for module, _ in self.refs.values()}))
-        for _ in range(self.workers):
+        for _ in range(self.workers - 1):
             self.pool.submit(warm_up, modules)

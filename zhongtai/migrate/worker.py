@@ -2,18 +2,18 @@
 
 The backfill process (the CLI) walks a partition in key order. For each chunk it finds the
 chunk's last key (one scan of the key index, :func:`source.chunk_end`) and hands the key range
-to a *producer*, which reads the rows, transforms them and prepares the target values
-(bind-processed tuples, :func:`writer.prepare_mapped`). Then, in key order, the CLI upserts
-each chunk in one target transaction and commits its checkpoint. With ``--workers 1`` the
-CLI is its own producer; with N workers a pool of N spawned processes produces the next
-chunks while the CLI writes this one, so reading and transforming (most of the CPU) run in
-parallel with each other and with the writes.
+to a *producer*, which reads the rows, transforms them, prepares the target values
+(bind-processed tuples, :func:`writer.prepare_mapped`) and packs them for the target engine's
+bulk path (:mod:`.packed`). Then, in key order, the CLI upserts each chunk in one target
+transaction and commits its checkpoint. With ``--workers 1`` the CLI is the only producer;
+with N workers it produces one chunk in N itself and a pool of N - 1 spawned processes
+produces the others ahead (given the context the CLI built, :meth:`Engines.ship`), so reading
+and transforming (most of the CPU) run in parallel with each other and with the writes.
 
 Only the CLI writes — target and state database — so the guarantees never depend on the
 producers: a chunk's checkpoint commits after its rows, chunks of a partition commit in key
 order, and a resumed run fences off a stale one through the partition's ``owner`` token. A
-pool producer dies with its parent (``kill -9`` of the CLI): a watchdog thread ends it.
-"""
+pool producer dies with its parent (``kill -9`` of the CLI): a watchdog thread ends it."""
 
 from __future__ import annotations
 
@@ -225,6 +225,25 @@ class _Done:
         return True
 
 
+def here(engines: Engines, mapping: Mapping) -> Callable[[ChunkTask], _Done]:
+    """A submit function that produces each chunk in this process, right away."""
+    return lambda task: _Done(produce(task, engines, mapping))
+
+
+class TakeTurns:
+    """A submit function that produces one chunk in ``every`` here and hands the others to
+    ``remote`` (a pool's submit): the CLI is one of the producers instead of only waiting for
+    them, and one process fewer competes for the cores."""
+
+    def __init__(self, local: Callable, remote: Callable, every: int) -> None:
+        self.local, self.remote, self.every = local, remote, every
+        self.turn = -1
+
+    def __call__(self, task: ChunkTask):
+        self.turn = (self.turn + 1) % self.every
+        return self.local(task) if self.turn == 0 else self.remote(task)
+
+
 def run_partition(
     job: Job,
     engines: Engines,
@@ -247,7 +266,7 @@ def run_partition(
     previous chunk's rows and checkpoint committed, so the order is the same as before.
     """
     if submit is None:
-        submit, ahead = (lambda task: _Done(produce(task, engines, mapping))), 1
+        submit, ahead = here(engines, mapping), 1
     legacy = engines.get(job.legacy_url)
     target = engines.get(job.target_url)
     state = engines.get(job.state_url) if job.state_url else None
