@@ -1,7 +1,7 @@
 """Backfill throughput against a raw bulk insert of the already-transformed rows, in one run.
 
-    .venv/bin/python bench/backfill.py                          # 20k orders; SQLite and PG
-    .venv/bin/python bench/backfill.py --orders 50000 --targets postgresql --workers 1,2
+    .venv/bin/python bench/backfill.py              # 20k orders; SQLite and PG; 1 and 2 workers
+    .venv/bin/python bench/backfill.py --orders 60000 --members 12000 --workers 2
     .venv/bin/python bench/backfill.py --legacy mysql+pymysql://root@127.0.0.1:3306/bench_legacy
     .venv/bin/python bench/backfill.py --targets mariadb
 
@@ -9,8 +9,9 @@
    (``--reuse-legacy`` keeps one that already holds orders).
 2. For each target engine and each ``--workers`` value, fresh center databases at alembic
    head, then ``backfill()`` of every reference mapping — timed per mapping, wall clock:
-   keyset reads, transforms, idempotent upserts (COPY + INSERT … ON CONFLICT on PostgreSQL,
-   executemany upserts on SQLite) and a checkpoint per chunk.
+   keyset reads, transforms, packing, idempotent upserts (COPY + INSERT … ON CONFLICT on
+   PostgreSQL, INSERT … SELECT … ON CONFLICT from the packed chunk on SQLite) and a
+   checkpoint per chunk.
 3. Right after it, the same mappings' target rows produced again in memory and bind-processed
    (untimed), then bulk-inserted into a second set of fresh center databases — PostgreSQL:
    binary ``COPY``; SQLite: ``executemany`` of plain INSERTs; MariaDB: PyMySQL's multi-row
@@ -158,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--orders", type=int, default=20_000)
     parser.add_argument("--members", type=int, default=4_000)
     parser.add_argument("--stores", type=int, default=20)
-    parser.add_argument("--workers", default="1", help="comma-separated: one run per value")
+    parser.add_argument("--workers", default="1,2", help="comma-separated: one run per value")
     parser.add_argument("--chunk", type=int, default=2_000)
     parser.add_argument("--targets", default="sqlite,postgresql")
     parser.add_argument("--legacy", default="", help="legacy URL (default: SQLite, seeded)")
