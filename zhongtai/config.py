@@ -69,6 +69,9 @@ class LegacySettings:
 class ProxySettings:
     # Largest request body the strangler proxy forwards, in bytes (bigger bodies get 413).
     max_body_bytes: int = 1_048_576
+    # Largest upstream response body the proxy buffers (to compare it and key on it), in bytes;
+    # a bigger one gets 502. Also the most a chunked request body is buffered before its 413.
+    max_response_bytes: int = 67_108_864
     # Shadow copies in flight per proxy process; beyond that they are dropped and counted.
     shadow_concurrency: int = 64
     # How long a shadow copy or a canary platform read may take, in milliseconds.
@@ -269,6 +272,7 @@ max_body_bytes = 1048576   # larger request bodies are refused with 413
 
 [proxy]
 max_body_bytes = 1048576   # larger request bodies get 413 from the strangler proxy
+max_response_bytes = 67108864  # larger upstream responses get 502 (the proxy buffers bodies)
 shadow_concurrency = 64    # shadow copies in flight per proxy process; more are dropped, counted
 served_by_header = true    # X-Zhongtai-Served-By: legacy|platform on every proxied response
 aa_percent = 5             # % of shadowed reads sent to legacy twice to measure field noise

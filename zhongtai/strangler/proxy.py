@@ -28,7 +28,7 @@ import time
 from mitmproxy import master, options
 from mitmproxy.addons import core, errorcheck, next_layer, proxyserver, tlsconfig
 
-from zhongtai.config import Settings
+from zhongtai.config import ProxySettings, Settings
 from zhongtai.db import create_engine
 from zhongtai.errors import ServeError
 from zhongtai.serving import port_is_free
@@ -148,9 +148,7 @@ async def serve(settings: Settings, host: str, port: int) -> None:
     # Addon options exist only once proxyserver is loaded (KeyError in Options(...) before).
     m.options.update(
         connection_strategy="lazy",
-        # A backstop: bodies over max_body_bytes get the proxy's own 413 from the guard;
-        # mitmproxy refuses anything bigger than this before buffering it.
-        body_size_limit=str(settings.proxy.max_body_bytes * 4 + 65536),
+        body_size_limit=str(body_size_limit(settings.proxy)),
     )
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -160,6 +158,16 @@ async def serve(settings: Settings, host: str, port: int) -> None:
     finally:
         await rt.close()
         engine.dispose()
+
+
+def body_size_limit(proxy: ProxySettings) -> int:
+    """mitmproxy's ``body_size_limit``: it holds for request *and* response bodies alike.
+
+    Request bodies over ``max_body_bytes`` get the guard's own 413 (from the content length,
+    before any upstream; a chunked body once buffered), so for requests this is only a
+    backstop against buffering without end; responses up to ``max_response_bytes`` must pass.
+    """
+    return max(proxy.max_body_bytes * 4 + 65536, proxy.max_response_bytes)
 
 
 def run_worker(settings: Settings, host: str, port: int) -> None:
