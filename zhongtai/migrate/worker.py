@@ -13,7 +13,8 @@ and transforming (most of the CPU) run in parallel with each other and with the 
 Only the CLI writes — target and state database — so the guarantees never depend on the
 producers: a chunk's checkpoint commits after its rows, chunks of a partition commit in key
 order, and a resumed run fences off a stale one through the partition's ``owner`` token. A
-pool producer dies with its parent (``kill -9`` of the CLI): a watchdog thread ends it."""
+pool producer dies with its parent (``kill -9`` of the CLI): a watchdog thread ends it.
+"""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -226,8 +227,9 @@ class _Done:
 
 
 def here(engines: Engines, mapping: Mapping) -> Callable[[ChunkTask], _Done]:
-    """A submit function that produces each chunk in this process, right away."""
-    return lambda task: _Done(produce(task, engines, mapping))
+    """A submit function that produces each chunk in this process, right away (with the
+    context built here, not the copy shipped to the pool)."""
+    return lambda task: _Done(produce(replace(task, context=None), engines, mapping))
 
 
 class TakeTurns:
