@@ -1,6 +1,6 @@
-"""Shared by the reverse-sync round-trip comparisons: comparison options, the order tables
-compared, a canary store's takeout order, answers checked as legacy clients check them, and
-one reverse sync run (the ``canary`` fixture is in this folder's conftest)."""
+"""Shared by the reverse-sync round-trip comparisons: the order tables compared, a canary
+store's takeout order, answers checked as legacy clients check them, and one reverse sync
+run (the ``canary`` fixture and the comparison options are in this folder's conftest)."""
 
 from __future__ import annotations
 
@@ -8,14 +8,12 @@ from datetime import datetime
 
 import httpx
 
-from zhongtai.compare.run import Options
 from zhongtai.config import Settings
 from zhongtai.legacy.clock import SHANGHAI
 from zhongtai.migrate.reverse import ReverseSyncer
 from zhongtai.migrate.syncloop import SyncReport, run
 from zhongtai.workload.payloads import Line, Takeout
 
-OPTIONS = Options(sample=1_000, settle_seconds=0, segment_rows=50, download_rows=8)
 ORDER_UNITS = ("order.orders", "order.order_items", "order.order_discounts",
                "order.order_status_history", "order.external_refs")  # fmt: skip
 

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from tests.conftest import ENGINES
 from tests.integration.platform.platform_support import ThreadedServer
+from zhongtai.compare.run import Options
 from zhongtai.config import CENTERS, Settings, load_settings
 from zhongtai.db import create_engine
 from zhongtai.migrate.backfill import backfill
@@ -23,6 +24,8 @@ from zhongtai.workload.catalog_view import load_catalog
 from zhongtai.workload.seed import seed_legacy
 
 PAIRS = [p for p in (("sqlite", "sqlite"), ("mariadb", "postgresql")) if set(p) <= set(ENGINES)]
+# Small segments and downloads, so even the few planted differences go through them.
+OPTIONS = Options(sample=1_000, settle_seconds=0, segment_rows=50, download_rows=8)
 
 
 @dataclass
@@ -67,7 +70,20 @@ def one(rows: list[dict]) -> dict:
     return rows[0]
 
 
-__all__ = ["PAIRS", "Pair", "build_pair", "one", "sa"]
+__all__ = ["OPTIONS", "PAIRS", "Pair", "build_pair", "one", "pos_on_platform", "sa"]
+
+
+def pos_on_platform(settings: Settings, why: str) -> None:
+    """Reverse capture installed and every store's POS on the platform (``pos.pull`` forced to
+    the platform stage), so what the platform takes for them syncs back to legacy."""
+    install_capture(settings, reverse=True)
+    state = create_engine(settings.database("state"))
+    try:
+        routes = StateStore(state)
+        routes.ensure()
+        routes.set_stage("pos.pull", "platform", None, who="test", why=why, force=True)
+    finally:
+        state.dispose()
 
 
 @pytest.fixture
@@ -76,14 +92,7 @@ def canary(pair):
     capture installed; yields (pair, platform URL, catalog)."""
     from zhongtai.platform.app import create_app
 
-    install_capture(pair.settings, reverse=True)
-    state = create_engine(pair.settings.database("state"))
-    try:
-        routes = StateStore(state)
-        routes.ensure()
-        routes.set_stage("pos.pull", "platform", None, who="test", why="canary", force=True)
-    finally:
-        state.dispose()
+    pos_on_platform(pair.settings, "canary")
     catalog = load_catalog(pair.settings.database("legacy"))
     with ThreadedServer(create_app(pair.settings)) as server:
         yield pair, server.url, catalog

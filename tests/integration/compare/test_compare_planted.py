@@ -11,19 +11,16 @@ from dataclasses import replace
 
 import sqlalchemy as sa
 
-from tests.integration.compare.conftest import one
+from tests.integration.compare.conftest import OPTIONS, one
 from zhongtai.compare import history
 from zhongtai.compare.data import compare_data
 from zhongtai.compare.invariants import check_invariants
-from zhongtai.compare.run import Options
 from zhongtai.db import create_engine
 from zhongtai.legacy import schema as ls
 from zhongtai.platform.member import tables as mt
 from zhongtai.platform.order import tables as ot
 from zhongtai.platform.payment import tables as pt
 from zhongtai.platform.store import tables as st
-
-OPTIONS = Options(sample=1_000, settle_seconds=0, segment_rows=50, download_rows=8)
 
 
 def _found(parity) -> set[tuple]:

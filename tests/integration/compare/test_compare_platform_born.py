@@ -12,12 +12,10 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from tests.integration.compare.conftest import one
+from tests.integration.compare.conftest import OPTIONS, one, pos_on_platform
 from zhongtai.compare.data import compare_data
-from zhongtai.compare.run import Options
 from zhongtai.db import create_engine
 from zhongtai.legacy import schema as ls
-from zhongtai.migrate.capture import install_capture
 from zhongtai.migrate.reverse import ReverseSyncer
 from zhongtai.migrate.syncloop import run
 from zhongtai.platform.ids import PLATFORM_ID_BASE
@@ -34,7 +32,6 @@ from zhongtai.platform.payment import tables as pt
 from zhongtai.platform.payment.model import Notify
 from zhongtai.platform.payment.refunds import RefundStatus
 from zhongtai.platform.payment.uow import SqlPaymentUnitOfWork
-from zhongtai.strangler.state import StateStore
 
 # The snapshot keys a migrated order carries (mappings.orders), so the round trip is lossless.
 CUSTOMER = ("name", "phone", "phone_e164", "phone_ext", "phone_masked", "address", "lng", "lat",
@@ -42,7 +39,6 @@ CUSTOMER = ("name", "phone", "phone_e164", "phone_ext", "phone_masked", "address
 CHANNEL_EXT = ("channel_status", "pay_type", "is_book", "invoice_title", "table_no",
                "dine_people", "hongbao", "raw")  # fmt: skip
 NOW = datetime(2025, 12, 1, 4, 0, tzinfo=UTC)
-OPTIONS = Options(sample=1_000, settle_seconds=0, segment_rows=50, download_rows=8)
 
 
 def _found(parity) -> set[tuple]:
@@ -52,14 +48,7 @@ def _found(parity) -> set[tuple]:
 def _platform_born_order(pair) -> tuple[int, int, str]:
     """An order and its payment placed on the platform, reverse-synced into legacy."""
     settings = pair.settings
-    install_capture(settings, reverse=True)
-    state = create_engine(settings.database("state"))
-    try:
-        routes = StateStore(state)
-        routes.ensure()
-        routes.set_stage("pos.pull", "platform", None, who="test", why="all moved", force=True)
-    finally:
-        state.dispose()
+    pos_on_platform(settings, "all moved")
     store = one(pair.run("legacy", sa.select(ls.t_store.c.id, ls.t_store.c.store_code).limit(1)))
     k = ls.t_product_sku.c
     sku = one(pair.run("legacy", sa.select(k.id, k.sku_code).order_by(k.id).limit(1)))

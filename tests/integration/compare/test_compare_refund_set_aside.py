@@ -17,12 +17,12 @@ import httpx
 import sqlalchemy as sa
 
 from tests.integration.compare.canary_traffic import (
-    OPTIONS,
     ORDER_UNITS,
     ok,
     reverse_once,
     takeout,
 )
+from tests.integration.compare.conftest import OPTIONS
 from zhongtai.compare.data import compare_data
 from zhongtai.legacy import schema as ls
 from zhongtai.platform.order import tables as ot
