@@ -139,12 +139,9 @@ def _upsert_sql(mapping: Mapping, name: str, columns: tuple[str, ...]) -> str:
     target = mapping.target(name)
     found = _SQL.get((id(target), columns))
     if found is None:
-        missing = [c for c in (*columns, *target.key) if c not in target.table.c]
-        if missing:
-            raise ValueError(f"table {target.table.name!r} has no column(s) {missing}")
+        updates = writer.upsert_updates(target.table, columns, target.key, target.counter)
         cols = ", ".join(_quote(c) for c in columns)
-        updates = [c for c in columns if c not in target.key and c != target.counter]
-        sets = ", ".join(f"{_quote(c)} = excluded.{_quote(c)}" for c in updates or target.key)
+        sets = ", ".join(f"{_quote(c)} = excluded.{_quote(c)}" for c in updates)
         keys = ", ".join(_quote(c) for c in target.key)
         # "WHERE true": SQLite's parser needs a WHERE before an upsert clause on a SELECT.
         found = (

@@ -75,6 +75,18 @@ def _builder(columns: tuple[str, ...], processors: tuple) -> Callable:
     return env["build"]
 
 
+def upsert_updates(
+    table: sa.Table, columns: Sequence[str], key: Sequence[str], counter: str | None
+) -> list[str]:
+    """The columns an upsert of ``columns`` by ``key`` sets on a row that exists: not the key,
+    not the ``counter`` (:attr:`Target.counter`), the first key column when nothing else is
+    left (a no-op update). ValueError names columns the table does not have."""
+    missing = [c for c in (*columns, *key) if c not in table.c]
+    if missing:
+        raise ValueError(f"table {table.name!r} has no column(s) {missing}")
+    return [c for c in columns if c not in key and c != counter] or [key[0]]
+
+
 _PLANS: dict[tuple[str, int, tuple[str, ...], tuple[str, ...], str | None], _Plan] = {}
 
 
@@ -91,10 +103,7 @@ def _plan(
     plan = _PLANS.get(cache_key)
     if plan is not None:
         return plan
-    missing = [c for c in (*columns, *key) if c not in table.c]
-    if missing:
-        raise ValueError(f"table {table.name!r} has no column(s) {missing}")
-    updates = [c for c in columns if c not in key and c != counter] or [key[0]]
+    updates = upsert_updates(table, columns, key, counter)
     is_pg = dialect.name == "postgresql"
     processors = tuple(converter(table.c[c], dialect, raw_json=is_pg) for c in columns)
     if is_pg:
@@ -396,6 +405,7 @@ __all__ = [
     "prepare_mapped",
     "prepare_rows",
     "upsert",
+    "upsert_updates",
     "write_mapped",
     "write_copy_block",
     "write_prepared",
