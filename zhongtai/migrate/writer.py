@@ -26,7 +26,7 @@ import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql, sqlite
@@ -45,13 +45,24 @@ from zhongtai.migrate.converters import converter
 from zhongtai.migrate.mapping import Mapped, Mapping, Quarantine, Row, Target
 
 
+class _PgSql(NamedTuple):
+    """A PostgreSQL upsert's statements (``_Plan.sql`` is the temp table → table upsert)."""
+
+    tmp: str  # the session temp table shaped like the written columns
+    copy: str  # COPY into it
+    create: str  # CREATE TEMP TABLE IF NOT EXISTS it
+    direct: str  # COPY straight into the table
+    table: str  # the table, quoted
+    tail: str  # ON CONFLICT … DO UPDATE … WHERE a value differs
+
+
 @dataclass(frozen=True)
 class _Plan:
     columns: tuple[str, ...]
     processors: tuple[Callable[[Any], Any] | None, ...]
     sql: str
-    # PostgreSQL: (temp table, copy sql, create sql, direct copy sql, table, ON CONFLICT tail)
-    extra: tuple[Any, ...] = ()
+    pg: _PgSql | None = None  # PostgreSQL only
+    named: bool = False  # the driver takes a dict per row (PyMySQL's pyformat), not a tuple
 
     @cached_property
     def build(self) -> Callable[[Row], tuple]:
@@ -124,7 +135,7 @@ def _plan(
         sql = f"INSERT INTO {qualified} ({cols}) SELECT {cols} FROM {tmp} {tail}"
         copy = f"COPY {tmp} ({cols}) FROM STDIN (FORMAT BINARY)"
         direct = f"COPY {qualified} ({cols}) FROM STDIN (FORMAT BINARY)"
-        plan = _Plan(columns, processors, sql, (tmp, copy, create, direct, qualified, tail))
+        plan = _Plan(columns, processors, sql, _PgSql(tmp, copy, create, direct, qualified, tail))
     else:
         if dialect.name == "sqlite":
             stmt = sqlite.insert(table)
@@ -145,7 +156,7 @@ def _plan(
             raise ValueError(f"cannot compile a bulk upsert for {table.name!r}")
         by_name = dict(zip(columns, processors, strict=True))
         named = compiled.positiontup is None
-        plan = _Plan(order, tuple(by_name[c] for c in order), compiled.string, (named,))
+        plan = _Plan(order, tuple(by_name[c] for c in order), compiled.string, named=named)
     _PLANS[cache_key] = plan
     return plan
 
@@ -226,13 +237,13 @@ def _send(conn: Connection, plan: _Plan, values: list[tuple], *, existing: bool 
         with dbapi.cursor() as cur:
             # Sync's re-applied rows only: a backfill chunk, however narrow, COPYs faster.
             if existing and len(values) * len(plan.columns) <= ARRAY_UPSERT_MAX:
-                types = _pg_types(cur, plan.extra[4], plan.columns)
+                types = _pg_types(cur, plan.pg.table, plan.columns)
                 sql = _unnest_sql(plan, types, conn.dialect.identifier_preparer.quote)
                 cur.execute(sql, _column_arrays(values, types))
                 return len(values)
             _copy_upsert(cur, plan, lambda copy: _copy_rows(copy, values), existing=existing)
         return len(values)
-    if plan.extra and plan.extra[0]:
+    if plan.named:
         values = [dict(zip(plan.columns, v, strict=True)) for v in values]
     cur = dbapi.cursor()
     try:
@@ -253,21 +264,21 @@ def _copy_upsert(cur, plan: _Plan, feed: Callable, *, existing: bool = False) ->
     Optimistic: fresh rows COPY straight into the table. A replayed chunk or a row shared with
     an earlier chunk hits a unique key; then, and only then, the savepoint is rolled back and
     the rows go through temp table + ON CONFLICT (``existing``: straight there)."""
-    tmp, copy_sql, create, direct, qualified, _ = plan.extra
+    pg = plan.pg
     dbapi = cur.connection
     if not existing:
-        types = _pg_types(cur, qualified, plan.columns)
+        types = _pg_types(cur, pg.table, plan.columns)
         try:
-            with dbapi.transaction(), cur.copy(direct) as copy:
+            with dbapi.transaction(), cur.copy(pg.direct) as copy:
                 copy.set_types(types)
                 feed(copy)
             return
         except UniqueViolation:
             pass
     # One round trip (no parameters: psycopg sends both statements as one query).
-    cur.execute(f"{create}; TRUNCATE {tmp}")
-    types = _pg_types(cur, tmp, plan.columns)
-    with cur.copy(copy_sql) as copy:
+    cur.execute(f"{pg.create}; TRUNCATE {pg.tmp}")
+    types = _pg_types(cur, pg.tmp, plan.columns)
+    with cur.copy(pg.copy) as copy:
         copy.set_types(types)
         feed(copy)
     cur.execute(plan.sql)
@@ -280,7 +291,7 @@ def copy_block(conn: Connection, target: Target, columns: tuple[str, ...], value
     buffer = io.BytesIO()
     dbapi = conn.connection.driver_connection
     with dbapi.cursor() as cur:
-        types = _pg_types(cur, plan.extra[4], plan.columns)
+        types = _pg_types(cur, plan.pg.table, plan.columns)
     # A Copy needs a cursor that ran nothing else.
     with (
         dbapi.cursor() as cur,
@@ -329,10 +340,9 @@ def _unnest_sql(plan: _Plan, types: list[str], quote: Callable[[str], str]) -> s
     text every time, so the driver prepares it once it has run a few times."""
     found = _UNNEST.get((id(plan), tuple(types)))
     if found is None:
-        qualified, tail = plan.extra[4], plan.extra[5]
         cols = ", ".join(quote(c) for c in plan.columns)
         casts = ", ".join(f"%s::{quote(t)}[]" for t in types)
-        found = f"INSERT INTO {qualified} ({cols}) SELECT * FROM unnest({casts}) {tail}"
+        found = f"INSERT INTO {plan.pg.table} ({cols}) SELECT * FROM unnest({casts}) {plan.pg.tail}"
         _UNNEST[(id(plan), tuple(types))] = found
     return found
 
