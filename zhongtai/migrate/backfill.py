@@ -171,13 +171,14 @@ class _Run:
             | ({settings.database("state"): endpoints.state} if endpoints.state else {})
         )
         self.pool: ProcessPoolExecutor | None = None
-        self.folder = tempfile.TemporaryDirectory(prefix="zt-backfill-")  # shipped contexts
+        self.folder: tempfile.TemporaryDirectory | None = None  # contexts shipped to the pool
         self.progress: RowProgress | None = None
 
     def close(self) -> None:
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
-        self.folder.cleanup()
+        if self.folder is not None:
+            self.folder.cleanup()
 
     def _parts(self, mapping: Mapping, total: int, lo, hi) -> tuple[list[Partition], bool]:
         # One partition: workers produce chunks of it ahead (a plan of several partitions,
@@ -305,6 +306,7 @@ class _Run:
             initializer=init_pool,
             initargs=(os.getpid(),),
         )
+        self.folder = tempfile.TemporaryDirectory(prefix="zt-backfill-")
         modules = tuple(sorted({module for module, _ in self.refs.values()}))
         for _ in range(self.workers - 1):
             self.pool.submit(warm_up, modules)
