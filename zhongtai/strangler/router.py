@@ -35,11 +35,6 @@ BODY = frozenset({"json", "form", "xml"})  # key sources that read the request b
 SHADOWED = (Stage.SHADOW, Stage.CANARY)  # stages whose legacy-served requests are copied
 
 
-def header_dict(headers: http.Headers) -> dict[str, str]:
-    """Request headers as a plain dict, read from the raw fields (repeated names joined)."""
-    return field_dict(headers.fields)
-
-
 def copy_request(flow: http.HTTPFlow) -> Copy:
     return request_parts(flow).copy()
 
@@ -111,7 +106,7 @@ class Router:
         view = RequestView(
             dec.params,
             dict(req.query.items()) if "query" in sources else {},
-            header_dict(req.headers) if "header" in sources else {},
+            field_dict(req.headers.fields) if "header" in sources else {},
             (req.get_content(strict=False) or b"") if body else b"",
             req.headers.get("content-type", "") if body else "",
         )
