@@ -85,13 +85,18 @@ def ensure_database(url: str) -> None:
                 ).first()
                 if not exists:
                     conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-            else:
-                conn.execute(
-                    sa.text(
-                        f"CREATE DATABASE IF NOT EXISTS `{name}` "
-                        "CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+            else:  # looked up first: an account without CREATE rights may use its database
+                exists = conn.execute(
+                    sa.text("SELECT 1 FROM information_schema.schemata WHERE schema_name = :n"),
+                    {"n": name},
+                ).first()
+                if not exists:
+                    conn.execute(
+                        sa.text(
+                            f"CREATE DATABASE IF NOT EXISTS `{name}` "
+                            "CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+                        )
                     )
-                )
     except OperationalError as exc:
         raise DatabaseError(
             "cannot create the database", url=mask_url(url), hint="check the server and rights"

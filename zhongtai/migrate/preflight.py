@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
 
 from zhongtai.config import Settings, mask_url
-from zhongtai.db import check_connection, create_engine
+from zhongtai.db import check_connection, create_engine, ensure_database
 from zhongtai.errors import ConfigError, DatabaseError
 from zhongtai.migrate.mapping import Group, Mapping
 
@@ -56,6 +56,8 @@ def open_engine(name: str, url: str, *, must_exist: bool, hint_key: str) -> Engi
             raise DatabaseError(
                 f"the {name} database file does not exist", url=masked, hint=_HINTS[hint_key]
             )
+    if not must_exist:  # the toolkit's own database: made where missing, like a SQLite file
+        ensure_database(url)
     try:
         engine = create_engine(url)
     except DatabaseError:

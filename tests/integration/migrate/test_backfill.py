@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from zhongtai.config import load_settings
-from zhongtai.db import create_engine
+from zhongtai.db import create_engine, drop_database
 from zhongtai.errors import ConfigError, DatabaseError
 from zhongtai.legacy import schema as ls
 from zhongtai.migrate.backfill import backfill
@@ -95,6 +95,16 @@ def test_an_unmigrated_center_is_named_with_the_fix(migrate_env, make_db, engine
     env = dict(migrate_env.env, ZHONGTAI_DATABASES_ORDER=fresh)
     with pytest.raises(DatabaseError, match="zhongtai platform upgrade"):
         backfill(load_settings(tmp_path / "d", env=env), ["orders"])
+
+
+def test_a_state_database_not_there_yet_is_created(migrate_env, make_db, engine_pair, tmp_path):
+    """The state database is the toolkit's own: a server that lacks it gets it made, as a
+    SQLite state file is."""
+    url = make_db(engine_pair[1], "ztstate")
+    drop_database(url)
+    env = dict(migrate_env.env, ZHONGTAI_DATABASES_STATE=url)
+    backfill(load_settings(tmp_path / "s", env=env), ["stores"])
+    assert _count(url, "migrate_backfill") == 1
 
 
 def test_resume_continues_from_checkpoints_and_skips_finished_mappings(migrate_env):
