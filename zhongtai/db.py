@@ -11,7 +11,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine, make_url
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 
 from zhongtai.config import mask_url
 from zhongtai.errors import DatabaseError
@@ -61,11 +61,21 @@ def check_connection(engine: Engine) -> None:
         with engine.connect() as conn:
             conn.execute(sa.text("SELECT 1"))
     except SQLAlchemyError as exc:
-        raise DatabaseError(
-            f"cannot connect: {type(exc.orig or exc).__name__}",
-            url=mask_url(str(engine.url.render_as_string(hide_password=False))),
-            hint="check that the server runs and the URL (host, port, user, database) is right",
-        ) from exc
+        url = str(engine.url.render_as_string(hide_password=False))
+        raise _cannot_connect(url, exc) from exc
+
+
+def _cause(exc: SQLAlchemyError) -> str:
+    # The driver's class name only: its message may quote the connection string.
+    return type(getattr(exc, "orig", None) or exc).__name__
+
+
+def _cannot_connect(url: str, exc: SQLAlchemyError) -> DatabaseError:
+    return DatabaseError(
+        f"cannot connect: {_cause(exc)}",
+        url=mask_url(url),
+        hint="check that the server runs and the URL (host, port, user, database) is right",
+    )
 
 
 def ensure_database(url: str) -> None:
@@ -78,7 +88,12 @@ def ensure_database(url: str) -> None:
     server = parsed.set(database="postgres" if backend == "postgresql" else "")
     engine = sa.create_engine(server, isolation_level="AUTOCOMMIT")
     try:
-        with engine.connect() as conn:
+        conn = engine.connect()
+    except SQLAlchemyError as exc:  # server down, login refused: as for any other database
+        engine.dispose()
+        raise _cannot_connect(url, exc) from exc
+    try:
+        with conn:
             if backend == "postgresql":
                 exists = conn.execute(
                     sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
@@ -97,9 +112,11 @@ def ensure_database(url: str) -> None:
                             "CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
                         )
                     )
-    except OperationalError as exc:
+    except SQLAlchemyError as exc:
         raise DatabaseError(
-            "cannot create the database", url=mask_url(url), hint="check the server and rights"
+            f"cannot create the database: {_cause(exc)}",
+            url=mask_url(url),
+            hint="create it by hand, or use an account that may create databases",
         ) from exc
     finally:
         engine.dispose()

@@ -18,7 +18,7 @@ from zhongtai.compare.units import plan_units
 from zhongtai.config import Settings
 from zhongtai.migrate.mapping import Mapping
 from zhongtai.migrate.mappings import all_mappings, resolve
-from zhongtai.migrate.preflight import open_endpoints, open_engine
+from zhongtai.migrate.preflight import open_endpoints, open_state_engine
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ def compare_data(
     finally:
         endpoints.dispose()
     if record:
-        state = open_engine("state", settings.database("state"), must_exist=False, hint_key="state")
+        state = open_state_engine(settings)
         try:
             history.record_data(state, parity)
         finally:

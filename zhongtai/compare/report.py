@@ -23,13 +23,13 @@ from zhongtai.compare.run import Events, Options
 from zhongtai.compare.traffic import traffic_parity
 from zhongtai.config import Settings
 from zhongtai.errors import ConfigError
-from zhongtai.migrate.preflight import open_engine
+from zhongtai.migrate.preflight import open_state_engine
 
 FILES = {"html": "report.html", "markdown": "report.md", "json": "report.json"}
 
 
 def _state(settings: Settings):
-    return open_engine("state", settings.database("state"), must_exist=False, hint_key="state")
+    return open_state_engine(settings)
 
 
 def compare_traffic(

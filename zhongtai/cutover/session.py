@@ -20,8 +20,8 @@ from zhongtai.cutover.observe import RouteView, observe, routes_now
 from zhongtai.cutover.plan import Plan
 from zhongtai.cutover.planfile import PlanSource, load_plan, read_source
 from zhongtai.cutover.store import PlanState, PlanStore
-from zhongtai.db import create_engine
 from zhongtai.errors import ConfigError
+from zhongtai.migrate.preflight import open_state_engine
 from zhongtai.strangler.stages import Stage
 
 
@@ -71,7 +71,7 @@ def session(
     settings: Settings, *, plan_file: str | None = None, profile: str | None = None
 ) -> Iterator[Session]:
     """The plan store, the plan in force and its state; the engine is disposed after."""
-    engine = create_engine(settings.database("state"))
+    engine = open_state_engine(settings)
     try:
         store = PlanStore(engine)
         store.ensure()

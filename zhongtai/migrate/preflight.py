@@ -56,18 +56,32 @@ def open_engine(name: str, url: str, *, must_exist: bool, hint_key: str) -> Engi
             raise DatabaseError(
                 f"the {name} database file does not exist", url=masked, hint=_HINTS[hint_key]
             )
-    if not must_exist:  # the toolkit's own database: made where missing, like a SQLite file
-        ensure_database(url)
     try:
-        engine = create_engine(url)
+        engine = create_engine(url)  # no connection yet: a missing driver is named first
     except DatabaseError:
         raise
     except Exception as exc:  # NoSuchModuleError, missing driver, bad options
         raise DatabaseError(
             f"cannot use databases.{name}: {exc}", url=masked, hint="check the URL's driver"
         ) from exc
-    check_connection(engine)
+    try:
+        if not must_exist:  # the toolkit's own database: made where missing, like a SQLite file
+            ensure_database(url)
+        check_connection(engine)
+    except BaseException:
+        engine.dispose()
+        raise
     return engine
+
+
+def open_state_engine(settings: Settings) -> Engine:
+    """The state database (routes, audit, plans, checkpoints), checked by one query.
+
+    It is the toolkit's own, so it is made where missing — a SQLite file or a database on its
+    PostgreSQL/MariaDB server — by whichever command opens it first. Every command opens it
+    here; an unreachable server or a refused login is a DatabaseError with the masked URL.
+    """
+    return open_engine("state", settings.database("state"), must_exist=False, hint_key="state")
 
 
 def _tables_missing(engine: Engine, tables: Sequence[sa.Table]) -> list[str]:
@@ -115,9 +129,7 @@ def open_endpoints(settings: Settings, mappings: Sequence[Mapping], *, dry_run: 
                 )
         state = None
         if not dry_run:
-            state = open_engine(
-                "state", settings.database("state"), must_exist=False, hint_key="state"
-            )
+            state = open_state_engine(settings)
             opened.append(state)
         return Endpoints(legacy=legacy, state=state, centers=centers)
     except BaseException:

@@ -19,9 +19,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from zhongtai.config import Settings
-from zhongtai.db import create_engine
 from zhongtai.migrate import checkpoints
 from zhongtai.migrate.mappings import all_mappings
+from zhongtai.migrate.preflight import open_state_engine
 
 
 @dataclass
@@ -70,7 +70,7 @@ def _state_engine(settings: Settings) -> sa.Engine | None:
     sqlite_file = parsed.get_backend_name() == "sqlite" and parsed.database
     if sqlite_file and not Path(parsed.database).is_file():
         return None  # nothing ran yet; do not create the file just to look
-    return create_engine(url)
+    return open_state_engine(settings)
 
 
 def migrate_status(settings: Settings) -> list[MappingStatus]:

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from zhongtai.config import Settings
-from zhongtai.db import create_engine
+from zhongtai.migrate.preflight import open_state_engine
 from zhongtai.strangler.figures import RouteFigures
 from zhongtai.strangler.gates import evaluate
 from zhongtai.strangler.noise import judge_fields
@@ -23,7 +23,7 @@ from zhongtai.strangler.storekeys_db import StoreKeyDB
 @contextmanager
 def open_state(settings: Settings) -> Iterator[tuple[StateStore, Records]]:
     """The state store, created and seeded on first use; the engine is disposed after."""
-    engine = create_engine(settings.database("state"))
+    engine = open_state_engine(settings)
     try:
         store = StateStore(engine)
         store.ensure(settings.proxy.routes_file or None)

@@ -29,8 +29,8 @@ from mitmproxy import master, options
 from mitmproxy.addons import core, errorcheck, next_layer, proxyserver, tlsconfig
 
 from zhongtai.config import ProxySettings, Settings
-from zhongtai.db import create_engine
 from zhongtai.errors import ServeError
+from zhongtai.migrate.preflight import open_state_engine
 from zhongtai.serving import port_is_free
 from zhongtai.strangler.control import Control
 from zhongtai.strangler.dispatch import HookDispatch
@@ -118,7 +118,7 @@ def _no_check(self) -> None:
 async def serve(settings: Settings, host: str, port: int) -> None:
     """Run one proxy process until SIGTERM/SIGINT."""
     skip_message_typecheck()
-    engine = create_engine(settings.database("state"))
+    engine = await asyncio.to_thread(open_state_engine, settings)
     store, records = StateStore(engine), Records(engine)
     table = await asyncio.to_thread(store.load_table)
     keys_db = StoreKeyDB(engine)
@@ -195,7 +195,7 @@ def serve_proxy(settings: Settings, *, host: str, port: int, workers: int = 1) -
     """``zhongtai serve proxy``: seed the route table if needed, then run ``workers`` processes."""
     if workers < 1:
         raise ServeError(f"--workers must be at least 1, got {workers}")
-    engine = create_engine(settings.database("state"))
+    engine = open_state_engine(settings)
     try:
         StateStore(engine).ensure(settings.proxy.routes_file or None)
     finally:

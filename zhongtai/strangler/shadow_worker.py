@@ -245,13 +245,13 @@ def _loop_factory():
 
 
 async def _serve(settings: Settings, instance: str, sock: socket.socket) -> None:
-    from zhongtai.db import create_engine
+    from zhongtai.migrate.preflight import open_state_engine
     from zhongtai.strangler.records import Records
     from zhongtai.strangler.routes import RouteTable
     from zhongtai.strangler.runtime import Runtime, Upstream
     from zhongtai.strangler.shadow import ShadowRunner
 
-    engine = create_engine(settings.database("state"))
+    engine = open_state_engine(settings)
     records = Records(engine)
     rt = Runtime(
         settings=settings.proxy,
