@@ -67,15 +67,27 @@ dumps = _make_dumps()
 
 def naive_utc(value: datetime) -> datetime:
     """What ``UtcDateTime`` binds: the aware value as naive UTC; naive values are refused."""
-    zone = value.tzinfo
-    if zone is UTC:  # the constructor: a third cheaper than replace(), which parses keywords
-        return datetime(
-            value.year, value.month, value.day,
-            value.hour, value.minute, value.second, value.microsecond,
-        )  # fmt: skip
-    if zone is None:
-        raise ValueError(f"naive datetime {value!r}: the platform stores aware UTC only")
-    return value.astimezone(UTC).replace(tzinfo=None)
+    # An order's times repeat across its rows (placed = created, the log's first step), and
+    # the same moment always has the same naive UTC value (equal keys are the same instant).
+    naive = _NAIVE.get(value)
+    if naive is None:
+        zone = value.tzinfo
+        if zone is UTC:  # the constructor: a third cheaper than replace(), which parses keywords
+            naive = datetime(
+                value.year, value.month, value.day,
+                value.hour, value.minute, value.second, value.microsecond,
+            )  # fmt: skip
+        elif zone is None:
+            raise ValueError(f"naive datetime {value!r}: the platform stores aware UTC only")
+        else:
+            naive = value.astimezone(UTC).replace(tzinfo=None)
+        if len(_NAIVE) >= _TEXTS_MAX:
+            _NAIVE.clear()
+        _NAIVE[value] = naive
+    return naive
+
+
+_NAIVE: dict[datetime, datetime] = {}  # aware → naive UTC (a naive key never gets in)
 
 
 _SQLITE_TEXT = "%04d-%02d-%02d %02d:%02d:%02d.%06d"  # _SQLITE_DATETIME, positional

@@ -81,6 +81,7 @@ def pack(target: Engine, mapping: Mapping, prepared: writer.Prepared) -> Packed:
                 for name, columns, values in prepared
             )
         return Packed(engine, tables, blocks=blocks)
+    _bind_none_directly()
     db = sqlite3.connect(":memory:")
     try:
         db.execute("PRAGMA journal_mode=OFF")
@@ -93,6 +94,22 @@ def pack(target: Engine, mapping: Mapping, prepared: writer.Prepared) -> Packed:
         return Packed(engine, tables, data=db.serialize())
     finally:
         db.close()
+
+
+def _none(value: None) -> None:
+    return value
+
+
+def _bind_none_directly() -> None:
+    """Register ``None`` with ``sqlite3``'s adapters, adapted to itself (still bound as NULL).
+
+    ``sqlite3`` binds int, float and str directly but looks every other value up among its
+    adapters and then asks the protocol and the value itself to adapt it: for ``None``, a
+    quarter of a chunk's values, that search costs as much as binding two columns. With an
+    entry it takes the first lookup. The registry is the process's; the entry changes no
+    value any connection binds (an adapter registered for ``None`` before is left alone)."""
+    if (type(None), sqlite3.PrepareProtocol) not in sqlite3.adapters:
+        sqlite3.register_adapter(type(None), _none)
 
 
 def write(conn: Connection, mapping: Mapping, packed: Packed) -> int:

@@ -186,8 +186,9 @@ def deleted_at_from(*flags: object, at: datetime | None = None) -> datetime | No
     ``del_flag``, or ``status in (-1, 99)``. Any true flag means deleted, at ``at`` (the row's
     update/create time) or :data:`UNKNOWN_DELETION` when the row has no time.
     """
-    if any(bool(f) for f in flags):
-        return at or UNKNOWN_DELETION
+    for flag in flags:
+        if flag:
+            return at or UNKNOWN_DELETION
     return None
 
 

@@ -196,11 +196,21 @@ def prepare_mapped(dialect, mapping: Mapping, batches: Sequence[Mapped]) -> Prep
     """Every target row of ``batches``, prepared per target table in write order: the pure
     half of :func:`write_mapped`, picklable, for :func:`write_prepared` to send."""
     prepared: Prepared = []
-    for target in mapping.targets:
-        rows = [row for mapped in batches for row in mapped.get(target.name, ())]
+    for target, rows in _rows_by_target(mapping, batches):
         if rows:
             prepared.append((target.name, *prepare_rows(dialect, target, rows)))
     return prepared
+
+
+def _rows_by_target(mapping: Mapping, batches: Sequence[Mapped]) -> list[tuple[Target, list]]:
+    """Every row of ``batches`` per target, in the mapping's target order (one pass; rows for
+    a table the mapping does not declare are left out)."""
+    rows: dict[str, list] = {target.name: [] for target in mapping.targets}
+    for mapped in batches:
+        for name, found in mapped.items():
+            if name in rows:
+                rows[name] += found
+    return [(target, rows[target.name]) for target in mapping.targets]
 
 
 def write_prepared(conn: Connection, mapping: Mapping, prepared: Prepared) -> int:
@@ -380,8 +390,7 @@ def write_mapped(
     """Upsert every target row of ``batches`` in the mapping's target order; rows written
     (``existing``: see :func:`upsert`)."""
     written = 0
-    for target in mapping.targets:
-        rows = [row for mapped in batches for row in mapped.get(target.name, ())]
+    for target, rows in _rows_by_target(mapping, batches):
         written += upsert(conn, target, rows, existing=existing)
     return written
 

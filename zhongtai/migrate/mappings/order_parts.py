@@ -62,8 +62,13 @@ KINDS = {
 }
 GIFT = "GIFT"
 ASIDE = REFUND_SET_ASIDE
-_OFF_LIFECYCLE = (None, OrderStatus.REFUNDING, OrderStatus.REFUNDED)
 REFUND_DONE = RefundStatus.SUCCESSFUL  # t_refund.status of a refund paid back
+# The legacy statuses the history walk tests, as plain ints: an enum member is looked up on
+# its class at every use, several times dearer than the comparison itself.
+_REFUNDING, _REFUNDED = int(OrderStatus.REFUNDING), int(OrderStatus.REFUNDED)
+_CANCELLED = int(OrderStatus.CANCELLED)
+_INTO_REFUND = (_REFUNDING, _REFUNDED)
+_OFF_LIFECYCLE = (None, _REFUNDING, _REFUNDED)
 
 
 def items(rows: Sequence[Row], sku_codes: Mapping[int, str]) -> tuple[list[OrderItem], int]:
@@ -216,6 +221,14 @@ def move_of(src: int | None, dst: int, order_type: int) -> tuple[str, Any, Any, 
 _MOVES: dict[tuple[Any, Any, int], tuple[str, Any, Any, Any]] = {}
 
 
+def _move(src: int | None, dst: int, order_type: int) -> tuple[str, Any, Any, Any]:
+    """:func:`move_of`, remembered (bounded: status ints are few, garbage ones are not kept)."""
+    move = move_of(src, dst, order_type)
+    if len(_MOVES) < 4096:
+        _MOVES[(src, dst, order_type)] = move
+    return move
+
+
 def history_rows(
     order_id: int, rows: Sequence[Row], order_type: int, refunds: Sequence[Row] = ()
 ) -> list[dict]:
@@ -228,11 +241,12 @@ def history_rows(
     step the center records right after the cancel.
     """
     done = [yuan_to_fen(r["amount"]) or 0 for r in refunds if r["status"] == REFUND_DONE]
-    refunded = sum(1 for row in rows if row["to_status"] == OrderStatus.REFUNDED)
-    amounts, unlogged = iter(done[:refunded]), done[refunded:]
-    cancel = None
+    amounts, unlogged, cancel = iter(()), (), None
+    if done:  # most orders have no refund: nothing to pair with the moves to 8
+        refunded = sum(1 for row in rows if row["to_status"] == _REFUNDED)
+        amounts, unlogged = iter(done[:refunded]), done[refunded:]
     if unlogged:
-        cancels = [i for i, row in enumerate(rows) if row["to_status"] == OrderStatus.CANCELLED]
+        cancels = [i for i, row in enumerate(rows) if row["to_status"] == _CANCELLED]
         cancel = cancels[-1] if cancels else None
     refund_state = "NONE"
     before: int | None = None  # the status an order had when its open refund started
@@ -243,42 +257,39 @@ def history_rows(
     for index, row in enumerate(rows):
         seq = len(changes) + 1
         src, dst = row["from_status"], row["to_status"]
-        move = moves.get((src, dst, order_type))
-        if move is None:
-            move = move_of(src, dst, order_type)
-            if len(moves) < 4096:  # bounded: status ints are few, garbage ones are not cached
-                moves[(src, dst, order_type)] = move
-        if src == dst == OrderStatus.REFUNDING:
+        move = moves.get((src, dst, order_type)) or _move(src, dst, order_type)
+        if src == dst == _REFUNDING:
             aside, move = True, (SUB, sub, ASIDE, ASIDE)
-        elif dst in (OrderStatus.REFUNDING, OrderStatus.REFUNDED):
-            if aside and dst == OrderStatus.REFUNDING and src not in _OFF_LIFECYCLE:
+        elif dst in _INTO_REFUND:
+            if aside and dst == _REFUNDING and src not in _OFF_LIFECYCLE:
                 move = (SUB, ASIDE, None, None)
             aside = False
-            if dst == OrderStatus.REFUNDING and src not in _OFF_LIFECYCLE:
+            if dst == _REFUNDING and src not in _OFF_LIFECYCLE:
                 before = src
-        elif src == OrderStatus.REFUNDING and before is not None and dst not in (before, -1):
+        elif src == _REFUNDING and before is not None and dst not in (before, -1):
             aside = True  # not back where the refund started: moved on, refund still open
             move = (MAIN, _state(before, order_type)[0], _state(dst, order_type)[0], ASIDE)
         elif aside and move[0] == MAIN:
             move = (*move[:3], ASIDE)
-        if move[0] != REFUND:
-            sub = move[3] if move[0] == MAIN else move[2]
+        track, old, new, sub_status = move
+        if track != REFUND:
+            sub = sub_status if track == MAIN else new
         remark = row["remark"]
         change = {
             "order_id": order_id,
             "seq": seq,
-            "track": move[0],
-            "from_status": move[1],
-            "to_status": move[2],
-            "sub_status": move[3],
+            "track": track,
+            "from_status": old,
+            "to_status": new,
+            "sub_status": sub_status,
             "source": (row["source"] or "LEGACY")[:32],
             "reason": remark[:255] if remark else None,
-            "amount": next(amounts, None) if dst == OrderStatus.REFUNDED else None,
+            "amount": next(amounts, None) if dst == _REFUNDED else None,
             "at": local_to_utc(row["create_time"]) or UNKNOWN_TIME,
         }
         changes.append(change)
-        if move[0] == REFUND:
-            refund_state = move[2]
+        if track == REFUND:
+            refund_state = new
         if index == cancel:
             changes.append(
                 {
@@ -300,7 +311,7 @@ def status_before_refund(rows: Sequence[Row]) -> int | None:
     for row in rows:
         src, dst = row["from_status"], row["to_status"]
         # Entering 7 (refunding), or 8 (refunded) straight from a lifecycle status.
-        if dst in (OrderStatus.REFUNDING, OrderStatus.REFUNDED) and src not in (7, None):
+        if dst in _INTO_REFUND and src not in (7, None):
             before = src
     return before
 
@@ -312,6 +323,7 @@ _HANDOFF = {
     3: HandoffState.FAILED,
     9: HandoffState.NOT_NEEDED,
 }
+_HANDOFF_VALUES = {code: state.value for code, state in _HANDOFF.items()}  # .value is dear
 
 
 def pos_ref_row(order_id: int, row: Row, queued: datetime) -> dict:
@@ -319,14 +331,14 @@ def pos_ref_row(order_id: int, row: Row, queued: datetime) -> dict:
     touched when the order was ``queued`` (its creation: legacy marks every new order to pull,
     and the order center queues it then)."""
     try:
-        state = _HANDOFF[row["pos_sync_status"]]
+        state = _HANDOFF_VALUES[row["pos_sync_status"]]
     except KeyError:
         raise TransformError(f"pos_sync_status {row['pos_sync_status']!r} is unknown") from None
     pulled, acked = local_to_utc(row["pos_pull_time"]), local_to_utc(row["pos_ack_time"])
     return {
         "order_id": order_id,
         "system": "POS",
-        "state": state.value,
+        "state": state,
         "ref_no": row["pos_ticket_no"] or None,
         "pulled_at": pulled,
         "acked_at": acked,

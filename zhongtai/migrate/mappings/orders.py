@@ -145,9 +145,9 @@ def _amounts(row, lines, found: list[Discount]):
         "merchant_income": row["income"],
     }
     stated = yuan_to_fen(row["total_amount"])
-    goods = sum(i.line_total for i in lines)
-    off = sum(d.amount for d in found)
-    expected = goods + given["package_fee"] + given["delivery_fee"] - off
+    totals = [i.line_total for i in lines]
+    off = sum([d.amount for d in found])
+    expected = sum(totals) + given["package_fee"] + given["delivery_fee"] - off
     if stated is not None and stated != expected:
         drift = expected - stated
         if abs(drift) > ROUNDING_LIMIT_FEN:
@@ -157,8 +157,8 @@ def _amounts(row, lines, found: list[Discount]):
             )
         found.append(Discount(ROUNDING, drift, drift, 0, "legacy float drift"))
     return conserve(
-        (i.line_total for i in lines),
-        ((d.amount, d.merchant_part, d.platform_part) for d in found),
+        totals,
+        [(d.amount, d.merchant_part, d.platform_part) for d in found],
         {**given, "paid_amount": stated},
     )
 
@@ -171,6 +171,21 @@ def _stated_overrides(row, items: list[dict], discounts: list[dict], header: dic
         for name, value in derived.items()
         if (stated := yuan_to_fen(row[name])) != value
     }
+
+
+# (status, refund status, order type, status before the refund) → order_status(...): a few
+# dozen combinations cover a whole table; errors are not kept (they raise every time).
+_STATUSES: dict[tuple, tuple[str, str, str | None]] = {}
+
+
+def _order_status(status, refund_status, order_type, before_refund):
+    key = (status, refund_status, order_type, before_refund)
+    found = _STATUSES.get(key)
+    if found is None:
+        found = order_status(status, refund_status, order_type, before_refund)
+        if len(_STATUSES) < 4096:
+            _STATUSES[key] = found
+    return found
 
 
 def order(record: Record) -> Mapped | Quarantine:
@@ -200,7 +215,7 @@ def order(record: Record) -> Mapped | Quarantine:
         return Quarantine(exc.code.lower(), exc.message)
     if isinstance(amounts, Quarantine):
         return amounts
-    main, refund, sub = order_status(
+    main, refund, sub = _order_status(
         row["status"], row["refund_status"], order_type, parts.status_before_refund(logs)
     )
     created = first_time(row["create_time"], row["order_time"])
@@ -212,9 +227,8 @@ def order(record: Record) -> Mapped | Quarantine:
             paid_at = wechat_to_utc(pay["time_end"]) or placed
     if paid_at is None and (row["pay_status"] in (1, 2) or row["channel"] in (1, 2, 5)):
         paid_at = placed if main != MainStatus.PENDING_PAYMENT else None
-    refunded = sum(
-        yuan_to_fen(r["amount"]) or 0 for r in record.children["refunds"] if r["status"] == 5
-    )
+    refunds = record.children["refunds"]
+    refunded = sum(yuan_to_fen(r["amount"]) or 0 for r in refunds if r["status"] == 5)
     member_id = row["member_id"]
     if member_id is not None:
         member_id = record.lookups[PEOPLE.name].member(member_id)
@@ -267,9 +281,7 @@ def order(record: Record) -> Mapped | Quarantine:
         "orders": [header],
         "order_items": item_rows,
         "order_discounts": discount_rows,
-        "order_status_history": parts.history_rows(
-            oid, logs, order_type, record.children["refunds"]
-        ),
+        "order_status_history": parts.history_rows(oid, logs, order_type, refunds),
         "external_refs": [parts.pos_ref_row(oid, row, created)],
     }
 

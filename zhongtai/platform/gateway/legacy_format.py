@@ -112,16 +112,21 @@ def derived_amounts(
     items: list[Mapping[str, Any]], discounts: list[Mapping[str, Any]], fees: Mapping[str, Any]
 ) -> dict[str, int | None]:
     """The legacy money figures (fen) that follow from a center order's own figures."""
-    real = [d for d in discounts if d["kind"] not in PLATFORM_ONLY_DISCOUNTS]
-    goods = sum(i["line_total"] for i in items)
+    amount = merchant = platform = 0  # one pass (a backfill derives these for every order)
+    for d in discounts:
+        if d["kind"] not in PLATFORM_ONLY_DISCOUNTS:
+            amount += d["amount"]
+            merchant += d["merchant_part"]
+            platform += d["platform_part"]
+    goods = sum([i["line_total"] for i in items])
     return {
         "original_amount": goods + fees["package_fee"] + fees["delivery_fee"],
         "total_amount": fees["paid_amount"],
         "shipping_fee": fees["delivery_fee"],
         "package_fee": fees["package_fee"],
-        "discount_amount": sum(d["amount"] for d in real),
-        "merchant_subsidy": sum(d["merchant_part"] for d in real),
-        "platform_subsidy": sum(d["platform_part"] for d in real),
+        "discount_amount": amount,
+        "merchant_subsidy": merchant,
+        "platform_subsidy": platform,
     }
 
 

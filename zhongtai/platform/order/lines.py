@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from zhongtai.platform.errors import InvalidInput
-from zhongtai.platform.order.money import check_discount, check_line, fen
+from zhongtai.platform.order.money import check_discount, check_line, fen, is_plain_fen
 
 
 class LineError(InvalidInput):
@@ -62,18 +62,20 @@ def check_items(items: Sequence[OrderItem]) -> None:
     if len(set(numbers)) != len(numbers):
         raise LineError(f"line numbers must be unique, got {numbers}")
     for item in items:
-        if isinstance(item.line_no, bool) or not isinstance(item.line_no, int):
-            raise LineError(f"line_no must be an integer, got {item.line_no!r}")
-        if item.line_no <= 0:
-            raise LineError(f"line_no must be positive, got {item.line_no}")
+        line_no, box_qty = item.line_no, item.box_qty
+        if isinstance(line_no, bool) or not isinstance(line_no, int):
+            raise LineError(f"line_no must be an integer, got {line_no!r}")
+        if line_no <= 0:
+            raise LineError(f"line_no must be positive, got {line_no}")
         if not (item.name or "").strip():
-            raise LineError(f"line {item.line_no} needs a name")
-        check_line(item.line_no, item.qty, item.unit_price, item.line_total)
-        fen(f"line {item.line_no} box_price", item.box_price)
-        if isinstance(item.box_qty, bool) or not isinstance(item.box_qty, int):
-            raise LineError(f"line {item.line_no} box_qty must be an integer")
-        if item.box_qty < 0:
-            raise LineError(f"line {item.line_no} box_qty must not be negative")
+            raise LineError(f"line {line_no} needs a name")
+        check_line(line_no, item.qty, item.unit_price, item.line_total)
+        if not is_plain_fen(item.box_price):
+            fen(f"line {line_no} box_price", item.box_price)
+        if isinstance(box_qty, bool) or not isinstance(box_qty, int):
+            raise LineError(f"line {line_no} box_qty must be an integer")
+        if box_qty < 0:
+            raise LineError(f"line {line_no} box_qty must not be negative")
         if item.sku_id is None and not item.channel_item_ref:
             raise LineError(
                 f"line {item.line_no} has neither sku_id nor channel_item_ref; an unmapped "

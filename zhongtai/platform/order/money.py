@@ -66,9 +66,17 @@ class Amounts:
         return dict(vars(self))
 
 
+def is_plain_fen(value: object) -> bool:
+    """True for the common good case (a non-negative ``int``), which needs no message: the
+    checks below format their figure's name for :func:`fen` only when it may be bad."""
+    return type(value) is int and value >= 0
+
+
 def check_line(line_no: int, qty: int, unit_price: int, line_total: int) -> None:
-    fen(f"line {line_no} unit_price", unit_price)
-    fen(f"line {line_no} line_total", line_total)
+    if not is_plain_fen(unit_price):
+        fen(f"line {line_no} unit_price", unit_price)
+    if not is_plain_fen(line_total):
+        fen(f"line {line_no} line_total", line_total)
     if isinstance(qty, bool) or not isinstance(qty, int) or qty <= 0:
         raise MoneyError(f"line {line_no} qty must be a positive integer, got {qty!r}")
     if qty * unit_price != line_total:
@@ -83,9 +91,12 @@ def check_line(line_no: int, qty: int, unit_price: int, line_total: int) -> None
 
 def check_discount(index: int, kind: str, amount: int, merchant_part: int, platform_part: int):
     rounding = kind == ROUNDING
-    fen(f"discount {index} amount", amount, allow_negative=rounding)
-    fen(f"discount {index} merchant_part", merchant_part, allow_negative=rounding)
-    fen(f"discount {index} platform_part", platform_part, allow_negative=rounding)
+    if rounding or not (
+        is_plain_fen(amount) and is_plain_fen(merchant_part) and is_plain_fen(platform_part)
+    ):
+        fen(f"discount {index} amount", amount, allow_negative=rounding)
+        fen(f"discount {index} merchant_part", merchant_part, allow_negative=rounding)
+        fen(f"discount {index} platform_part", platform_part, allow_negative=rounding)
     if rounding and abs(amount) > ROUNDING_LIMIT_FEN:
         raise MoneyError(
             f"discount {index}: a ROUNDING line of {amount} fen exceeds ±{ROUNDING_LIMIT_FEN}; "
@@ -112,11 +123,18 @@ def conserve(
     ``discounts`` yields ``(amount, merchant_part, platform_part)``; ``given`` holds the
     caller's figures by name, ``None`` (or absent) meaning "derive it".
     """
-    derived = {"goods_amount": sum(line_totals)}
-    parts = list(discounts)
-    derived["discount_amount"] = sum(d[0] for d in parts)
-    derived["merchant_subsidy"] = sum(d[1] for d in parts)
-    derived["platform_subsidy"] = sum(d[2] for d in parts)
+    goods_amount = sum(line_totals)
+    discount_amount = merchant_subsidy = platform_subsidy = 0
+    for d in discounts:
+        discount_amount += d[0]
+        merchant_subsidy += d[1]
+        platform_subsidy += d[2]
+    derived = {
+        "goods_amount": goods_amount,
+        "discount_amount": discount_amount,
+        "merchant_subsidy": merchant_subsidy,
+        "platform_subsidy": platform_subsidy,
+    }
     for name, value in derived.items():
         stated = given.get(name)
         if stated is not None and fen(name, stated, allow_negative=True) != value:
@@ -124,10 +142,10 @@ def conserve(
                 f"{name} is {stated} fen but the order's lines add up to {value}",
                 **{name: stated, f"expected_{name}": value},
             )
-    fees = {
-        name: fen(name, given.get(name) or 0)
-        for name in ("package_fee", "delivery_fee", "service_fee")
-    }
+    fees = {}
+    for name in ("package_fee", "delivery_fee", "service_fee"):
+        value = given.get(name) or 0
+        fees[name] = value if is_plain_fen(value) else fen(name, value)
     paid = (
         derived["goods_amount"]
         + fees["package_fee"]
