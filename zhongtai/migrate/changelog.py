@@ -37,7 +37,7 @@ change_log = sa.Table(
     sa.Column("row_key", sa.BigInteger, nullable=False),
     sa.Column("ref_key", sa.BigInteger),  # the parent's key, for child tables
     sa.Column("op", sa.String(1), nullable=False),  # I / U / D
-    sa.Column("origin", sa.String(16), nullable=False),  # app / forward / reverse
+    sa.Column("origin", sa.String(16), nullable=False),  # app / forward / reverse / merge
     sa.Column("captured_at", LogTime, nullable=False),  # UTC, database clock
     # AUTOINCREMENT on SQLite: never reuse the id of a consumed (deleted) row.
     sqlite_autoincrement=True,
@@ -84,6 +84,30 @@ def read_changes(conn: Connection, limit: int) -> list[Change]:
         .limit(limit)
     )
     return [Change(int(r[0]), r[1], int(r[2]), r[3], r[4], r[5]) for r in rows]
+
+
+def enqueue(conn: Connection, table: str, key: int, origin: str, ref: int | None = None) -> None:
+    """Put one change in the log by hand, as a trigger would (in the caller's transaction):
+    row ``key`` of ``table`` (``ref`` its parent's key) is to be carried again."""
+    conn.execute(
+        sa.insert(change_log).values(
+            table_name=table,
+            row_key=key,
+            ref_key=ref,
+            op="U",
+            origin=origin,
+            captured_at=_now_expression(conn.dialect.name),
+        )
+    )
+
+
+def _now_expression(dialect: str) -> Any:
+    """The database's clock now, in UTC, as the triggers stamp ``captured_at``."""
+    if dialect == "sqlite":
+        return sa.func.strftime("%Y-%m-%d %H:%M:%f", "now")
+    if dialect == "postgresql":
+        return sa.literal_column("(clock_timestamp() AT TIME ZONE 'UTC')")
+    return sa.func.utc_timestamp(6)
 
 
 def last_change_id(conn: Connection) -> int:

@@ -27,6 +27,8 @@ from zhongtai.migrate.capture_sql import MYSQL_VARIABLE, ORIGIN_TABLE, PG_SETTIN
 APP = "app"
 FORWARD = "forward"
 REVERSE = "reverse"
+# A row queued again by a syncer (see :mod:`.agreed`): carried like an application's write.
+MERGE = "merge"
 SYNCERS = frozenset({FORWARD, REVERSE})
 
 

@@ -36,11 +36,11 @@ from sqlalchemy.engine import Connection, Engine
 
 from zhongtai.config import Settings
 from zhongtai.legacy.schema import t_order, t_store
-from zhongtai.migrate import changelog, origin, syncstate
+from zhongtai.migrate import agreed, changelog, origin, syncstate
 from zhongtai.migrate.capture import owned_specs, require_installed
 from zhongtai.migrate.changelog import Backlog
 from zhongtai.migrate.mapping import Mapped, Mapping
-from zhongtai.migrate.preflight import open_engine
+from zhongtai.migrate.preflight import open_engine, open_state_engine
 from zhongtai.migrate.reverse_apply import WriteBack, carry_pushes, delete_back, write_back
 from zhongtai.migrate.reverse_specs import SPECS, reverse_mappings
 from zhongtai.migrate.scope import Scope, StoreKeys, store_code_in
@@ -149,9 +149,7 @@ class ReverseSyncer:
                 self.centers[center] = engine
                 specs = owned_specs([m for m in self.mappings if m.center == center])
                 require_installed(engine, specs, center)
-            self.state = open_engine(
-                "state", settings.database("state"), must_exist=False, hint_key="state"
-            )
+            self.state = open_state_engine(settings)
             opened.append(self.state)
             syncstate.ensure_state(self.state)
         except BaseException:
@@ -237,6 +235,8 @@ class ReverseSyncer:
             rows = read_center_rows(conn, mapping, sorted(keys))
             pushes = read_pushes(conn, sorted(rows)) if spec.pushes and rows else {}
             conn.rollback()
+        known = self._agreed(mapping, spec, rows)
+        settled: dict[int, agreed.Agreed] = {}
         results: dict[int, WriteBack] = {}
         created: dict[int, int] = {}
         late: list[str] = []  # written back for stores the routes do not send to the platform
@@ -253,7 +253,8 @@ class ReverseSyncer:
                     if mapped is None:
                         result = delete_back(legacy, spec, mapping, twin)
                     else:
-                        result = write_back(legacy, spec, mapping, mapped, main)
+                        result = write_back(legacy, spec, mapping, mapped, main,
+                                            known.get(main.get("legacy_id")))  # fmt: skip
                         if key in pushes and result.legacy_id is not None:
                             unfit = carry_pushes(legacy, pushes[key], result.legacy_id)
                             if unfit:
@@ -275,6 +276,15 @@ class ReverseSyncer:
                                    mapping.name, main.get(spec.order_no), result.legacy_id,
                                    result.detail)  # fmt: skip
                     continue
+                if result.outcome == "merged":
+                    out.merged[mapping.name] += 1
+                    logger.warning("reverse %s %s (legacy id %s) written on both sides at "
+                                   "once, merged: %s", mapping.name, main.get(spec.order_no),
+                                   result.legacy_id, result.detail)  # fmt: skip
+                if result.agreed is not None:
+                    settled[result.legacy_id] = result.agreed
+                if result.outcome == "kept":
+                    continue
                 out.applied[mapping.name] += 1
                 if store is None or not scope.on_platform(store):
                     late.append(main.get(spec.order_no) if main else f"{mapping.name} {key}")
@@ -289,6 +299,9 @@ class ReverseSyncer:
                         .where(owner == key, main_table.table.c.legacy_id.is_(None))
                         .values(legacy_id=legacy_id)
                     )
+        if settled:
+            with self.state.begin() as conn:
+                agreed.record(conn, mapping.name, settled)
         if late:
             out.out_of_scope[mapping.name] += len(late)
             logger.warning(
@@ -297,6 +310,15 @@ class ReverseSyncer:
                 mapping.name, len(late), ", ".join(map(str, late[:10])),
             )  # fmt: skip
         return results
+
+    def _agreed(self, mapping: Mapping, spec, rows: dict[int, Mapped]) -> dict[int, agreed.Agreed]:
+        """Legacy id → the agreed state of the versioned rows about to be written back."""
+        if not spec.version:
+            return {}
+        main = mapping.targets[0].name
+        ids = [r[main][0]["legacy_id"] for r in rows.values() if r[main][0]["legacy_id"]]
+        with self.state.connect() as conn:
+            return agreed.load(conn, mapping.name, ids)
 
     def _legacy_row(self, conn: Connection, mapping: Mapping, key: int) -> dict | None:
         table = mapping.source

@@ -42,6 +42,8 @@ from sqlalchemy.engine import Connection
 from zhongtai.legacy import push_log
 from zhongtai.legacy.order_no import LEGACY_SERIALS, ORDER_NO
 from zhongtai.legacy.schema import t_day_seq, t_order, t_order_status_log, t_push_log
+from zhongtai.migrate import changelog, origin
+from zhongtai.migrate.agreed import Agreed, image, merge
 from zhongtai.migrate.mapping import Mapped, Mapping, normalise
 from zhongtai.migrate.reverse_specs import ReverseSpec
 from zhongtai.migrate.times import utc_to_local
@@ -56,6 +58,7 @@ class WriteBack:
     outcome: str
     legacy_id: int | None = None
     detail: str = ""
+    agreed: Agreed | None = None  # a versioned row both systems now hold (see .agreed)
 
 
 def _same(a: Any, b: Any, decode: Callable[[Any], Any] | None = None) -> bool:
@@ -118,9 +121,15 @@ def _append_log(conn: Connection, wanted: list[dict], legacy_id: int) -> None:
 
 
 def write_back(
-    conn: Connection, spec: ReverseSpec, mapping: Mapping, mapped: Mapped, main: MappingABC
+    conn: Connection,
+    spec: ReverseSpec,
+    mapping: Mapping,
+    mapped: Mapped,
+    main: MappingABC,
+    agreed: Agreed | None = None,
 ) -> WriteBack:
-    """Make legacy hold the center row ``main`` (with ``mapped``, its rows by table)."""
+    """Make legacy hold the center row ``main`` (with ``mapped``, its rows by table);
+    ``agreed``: the state both systems last agreed on for a versioned row (:mod:`.agreed`)."""
     table = mapping.source
     legacy_rows = dict(mapping.inverse(mapped))
     log = legacy_rows.pop(t_order_status_log.name, [])
@@ -147,26 +156,85 @@ def write_back(
         _replace_children(conn, mapping, legacy_rows, new_id)
         if spec.status_log:
             _append_log(conn, log, new_id)
-        return WriteBack("created", int(new_id))
+        return _agreed(WriteBack("created", int(new_id)), spec, fields)
     changed = {k: v for k, v in fields.items() if not _same(current[k], v, spec.decoded.get(k))}
-    if spec.version and current[spec.version] >= fields[spec.version]:
-        if not changed:
-            return WriteBack("unchanged", int(legacy_id))
-        return WriteBack(
-            "conflict",
-            int(legacy_id),
-            detail=(
-                f"legacy is at version {current[spec.version]}, the platform at "
-                f"{fields[spec.version]}: legacy took a write the platform has not seen; "
-                f"legacy's stands ({', '.join(sorted(changed))} differ)"
-            ),
-        )
+    if spec.version:
+        settled = _settle(conn, spec, table, current, fields, changed, agreed)
+        if settled is not None:
+            return _agreed(settled, spec, fields)
     if changed:
         conn.execute(sa.update(table).where(table.c.id == legacy_id).values(**changed))
     _replace_children(conn, mapping, legacy_rows, legacy_id)
     if spec.status_log:
         _append_log(conn, log, legacy_id)
-    return WriteBack("updated" if changed else "unchanged", int(legacy_id))
+    return _agreed(WriteBack("updated" if changed else "unchanged", int(legacy_id)), spec, fields)
+
+
+def _agreed(result: WriteBack, spec: ReverseSpec, fields: dict) -> WriteBack:
+    """``result`` with the state both systems hold after it, for a versioned row that now
+    holds the platform's state (written, merged in, or already there)."""
+    if not spec.version or result.outcome not in ("created", "updated", "unchanged", "merged"):
+        return result
+    state = Agreed(int(fields[spec.version]), image(fields))
+    return WriteBack(result.outcome, result.legacy_id, result.detail, state)
+
+
+def _settle(
+    conn: Connection,
+    spec: ReverseSpec,
+    table: sa.Table,
+    current: MappingABC,
+    fields: dict,
+    changed: dict,
+    agreed: Agreed | None,
+) -> WriteBack | None:
+    """A versioned row whose legacy twin may have moved too: what to do instead of writing the
+    platform's row, or None to write it (legacy has not moved since the agreed state)."""
+    ours, theirs = current[spec.version], fields[spec.version]
+    legacy_id = int(current["id"])
+    if agreed is None or ours == theirs == agreed.version:
+        # Nothing tells who changed what: the version rule.
+        if ours < theirs:
+            return None
+        if not changed:
+            return WriteBack("unchanged", legacy_id)
+        return WriteBack(
+            "conflict",
+            legacy_id,
+            detail=(
+                f"legacy is at version {ours}, the platform at {theirs}: legacy took a write "
+                f"the platform has not seen; legacy's stands ({', '.join(sorted(changed))} "
+                "differ)"
+            ),
+        )
+    if ours == agreed.version:
+        return None
+    if not changed:
+        return WriteBack("unchanged", legacy_id)
+    if theirs == agreed.version:
+        # Only legacy moved: forward sync carries it (queued again, in case its change was
+        # taken for a concurrent one before this agreed state was recorded).
+        changelog.enqueue(conn, table.name, legacy_id, origin.MERGE)
+        return WriteBack("kept", legacy_id, detail=f"legacy moved to version {ours}")
+    merged = merge(agreed.image, current, fields, spec.decoded)
+    values = {**merged.changes, spec.version: max(ours, theirs) + 1}
+    if (fields.get("update_time") or current["update_time"]) and (
+        current["update_time"] is None
+        or (fields.get("update_time") and fields["update_time"] > current["update_time"])
+    ):
+        values["update_time"] = fields["update_time"]
+    conn.execute(sa.update(table).where(table.c.id == legacy_id).values(**values))
+    changelog.enqueue(conn, table.name, legacy_id, origin.MERGE)
+    taken = ", ".join(sorted(merged.changes)) or "nothing"
+    both = f"; both changed {', '.join(merged.clashes)}: legacy's kept" if merged.clashes else ""
+    return WriteBack(
+        "merged",
+        legacy_id,
+        detail=(
+            f"both moved since version {agreed.version} (legacy {ours}, platform {theirs}): "
+            f"took the platform's {taken}{both}; now version {values[spec.version]}"
+        ),
+    )
 
 
 def reserve_serial(conn: Connection, store_id: int | None, order_no: str | None) -> None:

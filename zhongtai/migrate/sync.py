@@ -31,6 +31,7 @@ import logging
 import threading
 from collections.abc import Sequence
 from contextlib import ExitStack
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -38,7 +39,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from zhongtai.config import Settings
 from zhongtai.errors import ConfigError
-from zhongtai.migrate import applier, changelog, checkpoints, origin, source, syncstate
+from zhongtai.migrate import agreed, applier, changelog, checkpoints, origin, source, syncstate
 from zhongtai.migrate.capture import forward_specs, require_installed
 from zhongtai.migrate.changelog import Backlog
 from zhongtai.migrate.dependents import dependents, fan_out
@@ -78,12 +79,17 @@ def _ready(mark) -> bool:
     return mark is not None and mark[1] is not None
 
 
-def platform_newer(conn: Connection, mapping: Mapping, results: dict) -> set[int]:
-    """Legacy keys whose center row is at a higher version than what legacy's row maps to:
-    a platform write reverse sync has not carried back yet (rows locked till commit)."""
+def held_back(
+    conn: Connection, mapping: Mapping, results: dict, known: dict[int, agreed.Agreed]
+) -> tuple[set[int], set[int]]:
+    """Legacy keys whose center row must be left as it is (rows locked till commit):
+    (``newer``: the platform wrote it and legacy did not since; reverse sync carries it back,
+    ``concurrent``: both systems wrote it since their agreed state; queued here for reverse
+    sync to merge). ``known``: agreed states by legacy key (see :mod:`.agreed`); without one,
+    a center row at a higher version than legacy's is ``newer``."""
     spec = REVERSE_SPECS.get(mapping.name)
     if spec is None or spec.version is None:
-        return set()
+        return set(), set()
     main = mapping.targets[0]
     table, column = main.table, spec.version
     wanted = {
@@ -91,20 +97,39 @@ def platform_newer(conn: Connection, mapping: Mapping, results: dict) -> set[int
         for k, r in results.items()
         if isinstance(r, dict) and r.get(main.name)
     }
-    if not wanted:
-        return set()
     newer: set[int] = set()
+    concurrent: set[int] = set()
     keys = sorted(wanted)
     for i in range(0, len(keys), applier.CHUNK):
         query = (
-            sa.select(table.c.legacy_id, table.c[column])
+            sa.select(table.c.legacy_id, table.c[column], table.c[main.owner])
             .where(table.c.legacy_id.in_(keys[i : i + applier.CHUNK]))
             .with_for_update()
         )
-        for legacy_id, version in conn.execute(query):
-            if version is not None and version > (wanted[legacy_id] or 0):
+        for legacy_id, version, center_key in conn.execute(query):
+            ours, state = wanted[legacy_id] or 0, known.get(int(legacy_id))
+            if version is None:
+                continue
+            if state is None or version <= state.version:
+                if version > ours:
+                    newer.add(int(legacy_id))
+            elif ours == state.version:
                 newer.add(int(legacy_id))
-    return newer
+            else:
+                concurrent.add(int(legacy_id))
+                changelog.enqueue(conn, table.name, center_key, origin.MERGE, ref=legacy_id)
+    return newer, concurrent
+
+
+@dataclass(frozen=True)
+class Applied:
+    """One mapping's keys applied: quarantined key → (reason, detail); keys left as the center
+    has them (``newer``, ``concurrent``: see :func:`held_back`); the agreed states written."""
+
+    bad: dict[int, tuple[str, str]]
+    newer: set[int]
+    concurrent: set[int]
+    states: dict[int, agreed.Agreed]
 
 
 class _CenterWrites:
@@ -194,6 +219,7 @@ class ForwardSyncer:
         bad: dict[str, dict[int, tuple[str, str]]] = {}
         applied: dict[str, set[int]] = {}
         waiting: dict[str, set[int]] = {}
+        states: dict[str, dict[int, agreed.Agreed]] = {}
         with self.endpoints.legacy.connect() as src:
             changes = changelog.read_changes(src, self.batch)
             self.cache.note(changes)
@@ -220,15 +246,21 @@ class ForwardSyncer:
                         continue
                     mapping = self.by_name[name]
                     self._refresh(src, mapping, pending, out)
-                    bad[name], newer = self._apply(src, mapping, keys, writes)
+                    done = self._apply(src, mapping, keys, writes)
+                    bad[name] = done.bad
+                    if done.states:
+                        states[name] = {**states.get(name, {}), **done.states}
                     applied.setdefault(name, set()).update(keys)
-                    out.applied[name] += len(keys) - len(newer)
-                    if newer:
-                        out.platform_newer[name] += len(newer)
+                    out.applied[name] += len(keys) - len(done.newer) - len(done.concurrent)
+                    if done.newer:
+                        out.platform_newer[name] += len(done.newer)
+                    if done.concurrent:
+                        out.concurrent[name] += len(done.concurrent)
                     if bad[name]:
                         out.quarantined[name] += len(bad[name])
             src.rollback()  # end the read transaction: no long-lived snapshot on legacy
-        self._record(out, cursor, changes, fan.echoes, before, applied, waiting, from_deferred, bad)
+        self._record(out, cursor, changes, fan.echoes, before, applied, waiting, from_deferred, bad,
+                     states)  # fmt: skip
         changelog.delete_changes(self.endpoints.legacy, [c.id for c in changes])
         deferred_taken = sum(len(k) for k in from_deferred.values())
         out.changes, out.echoes = len(changes), fan.echoes
@@ -271,31 +303,51 @@ class ForwardSyncer:
 
     def _apply(
         self, src: Connection, mapping: Mapping, keys: set[int], writes: _CenterWrites
-    ) -> tuple[dict, set]:
-        """Apply ``keys``; (quarantined key → (reason, detail), keys left as the center has
-        them because its copy is newer)."""
+    ) -> Applied:
+        """Apply ``keys``, leaving alone the center rows :func:`held_back` names."""
+        versioned = mapping.name in REVERSE_SPECS and REVERSE_SPECS[mapping.name].version
+        known: dict[int, agreed.Agreed] = {}
+        if versioned:
+            with self.endpoints.state.connect() as state:
+                known = agreed.load(state, mapping.name, keys)
         ctx = self.cache.context(mapping)
         records = source.read_many(src, mapping, sorted(keys), ctx)
         results = {k: mapping.apply(records[k]) if k in records else None for k in keys}
         conn = writes.connection(mapping.center)
-        newer = platform_newer(conn, mapping, results)
+        newer, concurrent = held_back(conn, mapping, results, known)
         if newer:
             logger.info("forward %s: %d row(s) newer on the platform kept (reverse sync "
                         "carries them back): legacy keys %s", mapping.name, len(newer),
                         ", ".join(map(str, sorted(newer)[:10])))  # fmt: skip
-            results = {k: r for k, r in results.items() if k not in newer}
+        if concurrent:
+            logger.warning("forward %s: %d row(s) written on both sides since they last "
+                           "agreed, left for reverse sync to merge: legacy keys %s",
+                           mapping.name, len(concurrent),
+                           ", ".join(map(str, sorted(concurrent)[:10])))  # fmt: skip
+        results = {k: r for k, r in results.items() if k not in newer | concurrent}
         applier.apply_results(conn, mapping, results)
         bad = {
             k: (r.reason, f"{k}: {r.detail}")
             for k, r in results.items()
             if isinstance(r, Quarantine)
         }
-        return bad, newer
+        states = {}
+        if versioned:
+            column = REVERSE_SPECS[mapping.name].version
+            states = {
+                k: agreed.Agreed(int(records[k].row[column] or 0), agreed.image(records[k].row))
+                for k, r in results.items()
+                if isinstance(r, dict) and k in records
+            }
+        return Applied(bad, newer, concurrent, states)
 
     def _record(self, out, cursor, changes, echoes, before, applied, waiting, from_deferred,
-                bad) -> None:  # fmt: skip
-        """State for the batch, in one transaction: fence, deferrals, quarantine, cursor."""
+                bad, states) -> None:  # fmt: skip
+        """State for the batch, in one transaction: fence, deferrals, quarantine, agreed
+        states, cursor."""
         with self.endpoints.state.begin() as conn:
+            for name, settled in states.items():
+                agreed.record(conn, name, settled)
             after = backfill_marks(conn, list(before), ensured=True)
             for name, keys in waiting.items():
                 syncstate.defer(conn, DIRECTION, name, keys, WAITING)

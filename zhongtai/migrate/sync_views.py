@@ -46,9 +46,11 @@ def sync_table(report: SyncReport) -> Table:
               ("quarantined", report.quarantined)]  # fmt: skip
     if report.direction == "reverse":
         counts += [("of stores off platform", report.out_of_scope),
+                   ("merged (both wrote)", report.merged),
                    ("conflicts (legacy kept)", report.conflicts)]  # fmt: skip
     else:
-        counts += [("newer on platform (kept)", report.platform_newer)]
+        counts += [("newer on platform (kept)", report.platform_newer),
+                   ("both wrote (to merge)", report.concurrent)]  # fmt: skip
     table.add_column("mapping")
     for column, _ in counts:
         table.add_column(column, justify="right")

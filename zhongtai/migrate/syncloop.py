@@ -33,6 +33,8 @@ class BatchOutcome:
     quarantined: Counter = field(default_factory=Counter)  # mapping → keys not mappable
     out_of_scope: Counter = field(default_factory=Counter)  # reverse: written, store off platform
     conflicts: Counter = field(default_factory=Counter)  # reverse: legacy's newer write kept
+    merged: Counter = field(default_factory=Counter)  # reverse: both sides wrote, merged
+    concurrent: Counter = field(default_factory=Counter)  # forward: both wrote, left to reverse
     platform_newer: Counter = field(default_factory=Counter)  # forward: center row newer, kept
     rippled: Counter = field(default_factory=Counter)  # mapping → keys a changed fact added
     full: bool = False  # the batch was full: more changes are waiting
@@ -60,6 +62,8 @@ class SyncReport:
     quarantined: Counter = field(default_factory=Counter)
     out_of_scope: Counter = field(default_factory=Counter)
     conflicts: Counter = field(default_factory=Counter)
+    merged: Counter = field(default_factory=Counter)
+    concurrent: Counter = field(default_factory=Counter)
     platform_newer: Counter = field(default_factory=Counter)
     rippled: Counter = field(default_factory=Counter)
     backlog: Backlog = field(default_factory=Backlog)
@@ -71,7 +75,7 @@ class SyncReport:
         self.echoes += outcome.echoes
         self.last_id = max(self.last_id, outcome.last_id)
         for name in ("applied", "deferred", "quarantined", "out_of_scope", "conflicts",
-                     "platform_newer", "rippled"):  # fmt: skip
+                     "merged", "concurrent", "platform_newer", "rippled"):  # fmt: skip
             getattr(self, name).update(getattr(outcome, name))
 
     def as_dict(self) -> dict:
@@ -86,6 +90,8 @@ class SyncReport:
             "quarantined": dict(self.quarantined),
             "out_of_scope": dict(self.out_of_scope),
             "conflicts": dict(self.conflicts),
+            "merged": dict(self.merged),
+            "concurrent": dict(self.concurrent),
             "platform_newer": dict(self.platform_newer),
             "rippled": dict(self.rippled),
             "backlog": {

@@ -8,6 +8,9 @@
                            the mapping's backfill had not finished (a backfill chunk read
                            before the change could overwrite it), or a reverse-synced row's
                            parent is not in legacy yet. Retried on every batch.
+``migrate_sync_agreed``    the last state of each versioned row both systems held (see
+                           :mod:`zhongtai.migrate.agreed`): what a merge of two concurrent
+                           writes starts from.
 
 Rows a transform cannot map during sync go to the backfill's ``migrate_quarantine`` table,
 the one place that lists unmappable rows with their reasons; a later change that maps cleanly
@@ -24,7 +27,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from zhongtai.migrate import checkpoints
+from zhongtai.migrate import agreed, checkpoints
 
 metadata = sa.MetaData()
 
@@ -74,6 +77,7 @@ def ensure_state(engine: Engine) -> None:
     """Create the sync state tables (and the shared quarantine table) when missing."""
     metadata.create_all(engine)
     checkpoints.ensure_state(engine)
+    agreed.ensure_state(engine)
 
 
 def has_state(conn: Connection) -> bool:

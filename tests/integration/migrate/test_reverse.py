@@ -491,3 +491,43 @@ def test_an_orders_items_reach_legacy_in_line_order_however_the_center_stores_th
     lines = env.legacy(sa.select(i.c.name).where(i.c.order_id == legacy_id).order_by(i.c.id))
     assert [name for (name,) in lines] == names
     assert not run(fwd).applied  # and forward, legacy's lines map to the center's as they are
+
+
+@pytest.mark.parametrize("first", ["forward", "reverse"])
+def test_an_order_written_on_both_sides_at_once_keeps_both_writes(both_ways, first):
+    # A store's POS is on the platform while its customers still order on legacy: the same
+    # order takes a platform write (a refund request) and a legacy write (a remark) before
+    # either sync runs. Both syncers know the state both sides last agreed on (forward sync
+    # carried the order since the backfill), so whichever runs first, the two writes are
+    # merged and both systems end with both of them, at one version.
+    env, fwd, rev, engines, _, inside, _ = both_ways
+    run(fwd), run(rev)
+    legacy_id, order_no = _completed_order(env, inside)
+    o = ls.t_order
+    bump = sa.update(o).where(o.c.id == legacy_id)
+    env.legacy(bump.values(remark="agreed", version=o.c.version + 1))
+    assert run(fwd).applied["orders"] == 1  # the agreed state: legacy's row, as carried
+    orders.change_refund(SqlOrderUnitOfWork(engines["order"]), order_no, RefundStatus.APPLIED,
+                         source="USER", reason="asked on the platform")  # fmt: skip
+    env.legacy(bump.values(remark="written on legacy", version=o.c.version + 1))
+
+    if first == "forward":
+        held = run(fwd)
+        assert held.concurrent == {"orders": 1} and not held.applied["orders"]
+        assert _center_refund(engines, order_no) == "APPLIED"
+    back = run(rev)
+    assert back.merged == {"orders": 1} and not back.conflicts
+    assert run(fwd).applied["orders"] == 1
+
+    (legacy_now,) = env.legacy(
+        sa.select(o.c.remark, o.c.status, o.c.refund_status, o.c.version).where(o.c.id == legacy_id)
+    )
+    with engines["order"].connect() as conn:
+        (center_now,) = conn.execute(
+            sa.text("SELECT remark, refund_status, version FROM orders WHERE order_no = :n"),
+            {"n": order_no},
+        ).all()
+    assert legacy_now[:3] == ("written on legacy", 7, 1)
+    assert tuple(center_now) == ("written on legacy", "APPLIED", legacy_now[3])
+    # Settled: another round each way carries nothing.
+    assert not run(rev).applied and not run(fwd).applied

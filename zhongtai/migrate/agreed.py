@@ -1,0 +1,162 @@
+"""The last state of a row both systems agreed on, and the merge of two writes made since.
+
+While routes are split between the systems, one order can be written on both sides in the
+same moment: a POS on the platform pulls it while its customer cancels it on legacy's
+mini-program. Each side then holds a version the other has not seen. Versions alone only tell
+that both moved, not who changed what, so whichever side won dropped the other's write.
+
+Each syncer therefore records, for every versioned row it carries (orders: ``t_order.version``),
+the **agreed state**: the version and the legacy-terms image (``t_order`` columns) that both
+systems hold once its write is committed — forward sync the legacy row it applied, reverse
+sync the platform row it wrote back (``migrate_sync_agreed`` in the state database). With it,
+either syncer can tell the three cases apart:
+
+* only the other side moved since the agreed version: carry it over (the usual case);
+* only this side moved: nothing to carry — the other syncer brings it the other way;
+* **both moved**: a concurrent write. Forward sync leaves the center row alone and queues the
+  order for reverse sync; reverse sync merges the two rows field by field against the agreed
+  image (:func:`merge`: a field only one side changed takes that side's value; a field both
+  changed differently keeps legacy's and is reported), writes the merge to legacy at a new
+  version and queues it for forward sync, which brings the center to it. Neither write is
+  lost, and both systems end with the same row.
+
+A row no syncer has carried since the backfill has no agreed state (the backfill does not
+record one: it would double its writes). For such a row the version rule stands: legacy's
+write wins a tie and the other side's concurrent write is reported as a conflict.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from collections.abc import Mapping as MappingABC
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from zhongtai.migrate.mapping import normalise
+
+metadata = sa.MetaData()
+
+agreed_table = sa.Table(
+    "migrate_sync_agreed",
+    metadata,
+    sa.Column("mapping", sa.String(64), primary_key=True),
+    sa.Column("legacy_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("version", sa.BigInteger, nullable=False),
+    sa.Column("image", sa.Text, nullable=False),  # JSON: legacy column → canonical value
+)
+
+IN_BATCH = 500
+# Columns a merge never takes from either side: the row's identity and its bookkeeping.
+OWN_COLUMNS = frozenset({"id", "version", "update_time", "create_time"})
+
+
+@dataclass(frozen=True)
+class Agreed:
+    """The version both systems held, and the legacy-terms row they held at it."""
+
+    version: int
+    image: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Merge:
+    """The legacy columns to write (``changes``), and the columns both sides changed to
+    different values (``clashes``: legacy's value kept)."""
+
+    changes: dict[str, Any]
+    clashes: list[str]
+
+
+def ensure_state(engine: Engine) -> None:
+    metadata.create_all(engine)
+
+
+def image(row: MappingABC[str, Any]) -> dict[str, Any]:
+    """A legacy row in the canonical form the agreed state keeps (JSON-safe)."""
+    return {k: normalise(v) for k, v in row.items()}
+
+
+def load(conn: Connection, mapping: str, keys: Iterable[int]) -> dict[int, Agreed]:
+    """Legacy id → its agreed state, for the ``keys`` that have one."""
+    t = agreed_table.c
+    ordered = sorted(set(keys))
+    found: dict[int, Agreed] = {}
+    for i in range(0, len(ordered), IN_BATCH):
+        query = sa.select(t.legacy_id, t.version, t.image).where(
+            t.mapping == mapping, t.legacy_id.in_(ordered[i : i + IN_BATCH])
+        )
+        for legacy_id, version, text in conn.execute(query):
+            found[int(legacy_id)] = Agreed(int(version), json.loads(text))
+    return found
+
+
+def record(conn: Connection, mapping: str, states: MappingABC[int, Agreed]) -> None:
+    """Replace the agreed state of each legacy id in ``states`` (in the caller's transaction)."""
+    if not states:
+        return
+    t = agreed_table.c
+    ordered = sorted(states)
+    for i in range(0, len(ordered), IN_BATCH):
+        conn.execute(
+            sa.delete(agreed_table).where(
+                t.mapping == mapping, t.legacy_id.in_(ordered[i : i + IN_BATCH])
+            )
+        )
+    conn.execute(
+        sa.insert(agreed_table),
+        [
+            {
+                "mapping": mapping,
+                "legacy_id": key,
+                "version": states[key].version,
+                "image": json.dumps(states[key].image, ensure_ascii=False, default=str),
+            }
+            for key in ordered
+        ],
+    )
+
+
+def same(a: Any, b: Any, decode: Callable[[Any], Any] | None = None) -> bool:
+    """Whether two legacy values are the same, whatever engine returned them (canonical form,
+    floats to 1e-9, ``decode``d first for columns compared by content)."""
+    if decode is not None:
+        return decode(a) == decode(b)
+    a, b = normalise(a), normalise(b)
+    if isinstance(a, float) or isinstance(b, float):
+        try:
+            return a is not None and b is not None and abs(float(a) - float(b)) < 1e-9
+        except (TypeError, ValueError):
+            return False
+    return a == b
+
+
+def merge(
+    base: MappingABC[str, Any],
+    legacy: MappingABC[str, Any],
+    platform: MappingABC[str, Any],
+    decoded: MappingABC[str, Callable[[Any], Any]] | None = None,
+) -> Merge:
+    """Three-way merge of one legacy row: ``base`` the agreed image, ``legacy`` the row legacy
+    holds now, ``platform`` the platform's row in legacy terms. Returns the columns whose
+    merged value differs from legacy's: those only the platform changed (pure)."""
+    decoded = decoded or {}
+    changes: dict[str, Any] = {}
+    clashes: list[str] = []
+    for column, theirs in platform.items():
+        if column in OWN_COLUMNS or column not in legacy:
+            continue
+        ours, decode = legacy[column], decoded.get(column)
+        if same(ours, theirs, decode):
+            continue
+        was = base.get(column)
+        if column in base and same(ours, was, decode):
+            changes[column] = theirs  # only the platform changed it
+        elif column in base and same(theirs, was, decode):
+            continue  # only legacy changed it
+        else:
+            clashes.append(column)  # both changed it (or the base does not know it)
+    return Merge(changes, sorted(clashes))
