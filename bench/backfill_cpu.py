@@ -11,7 +11,9 @@ which the load of a shared machine moves far less:
 2. ``transform``: the mapping applied to every record, once cold (the first sight of every
    value, as a backfill meets it) and then ``--repeat`` times warm (the best is kept).
 3. ``convert``: the rows bind-processed for SQLite and for PostgreSQL (``prepare_mapped``);
-   ``pack``: the SQLite rows packed into a chunk image (``packed.pack``).
+   ``pack``: the SQLite rows packed into a chunk image, the PostgreSQL rows into binary
+   ``COPY`` blocks (``packed.pack``; PostgreSQL in a scratch database on ``--pg``, dropped
+   after; ``--pg ''`` skips it).
 4. The baseline, in the same run: a raw ``executemany`` of the SQLite-converted rows into an
    in-memory SQLite database with the target tables — the work any insert of these rows does.
 
@@ -27,15 +29,27 @@ import os
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 import sqlalchemy as sa
 
-from zhongtai.db import create_engine
+from zhongtai.db import create_engine, drop_database, ensure_database
 from zhongtai.migrate import packed, source, writer
 from zhongtai.migrate.mapping import Quarantine
 from zhongtai.migrate.mappings import all_mappings
 from zhongtai.workload.seed import seed_legacy
+
+# Column labels of the printed table.
+LABELS = {
+    "read": "read",
+    "transform": "transform",
+    "cold": "cold",
+    "convert sqlite": "conv lite",
+    "convert pg": "conv pg",
+    "pack sqlite": "pack lite",
+    "pack pg": "pack pg",
+}
 
 
 def _best(fn, repeat: int) -> tuple[float, object]:
@@ -74,6 +88,25 @@ def _raw_insert(mapping, prepared) -> float:
         engine.dispose()
 
 
+def _pg_pack(server: str, mapping, mapped: list, repeat: int) -> float | None:
+    """CPU seconds of packing ``mapped`` into COPY blocks (best of ``repeat``)."""
+    if not server:
+        return None
+    url = f"{server}/ztb_cpu_{uuid.uuid4().hex[:6]}"
+    ensure_database(url)
+    engine = create_engine(url)
+    try:
+        tables = [target.table for target in mapping.targets]
+        with engine.begin() as conn:
+            tables[0].metadata.create_all(conn, tables=tables)
+        prepared = writer.prepare_mapped(engine.dialect, mapping, mapped)
+        packed.pack(engine, mapping, prepared)  # column types looked up once, as a run does
+        return _best(lambda: packed.pack(engine, mapping, prepared), repeat)[0]
+    finally:
+        engine.dispose()
+        drop_database(url)
+
+
 def measure(legacy: str, mapping, built: dict, args) -> dict[str, float]:
     sqlite_target = sa.create_engine("sqlite://")
     postgresql = sa.create_engine("postgresql+psycopg://").dialect
@@ -92,6 +125,7 @@ def measure(legacy: str, mapping, built: dict, args) -> dict[str, float]:
     )
     to_pg, _ = _best(lambda: writer.prepare_mapped(postgresql, mapping, mapped), args.repeat)
     pack, _ = _best(lambda: packed.pack(sqlite_target, mapping, prepared), args.repeat)
+    pg_pack = _pg_pack(args.pg, mapping, mapped, args.repeat)
     raw = min(_raw_insert(mapping, prepared) for _ in range(args.repeat))
     n = max(len(records), 1)
     parts = {
@@ -101,6 +135,7 @@ def measure(legacy: str, mapping, built: dict, args) -> dict[str, float]:
         "convert sqlite": to_sqlite,
         "convert pg": to_pg,
         "pack sqlite": pack,
+        "pack pg": float("nan") if pg_pack is None else pg_pack,
         "raw insert": raw,
     }
     return {"rows": len(records), **{k: v / n * 1e6 for k, v in parts.items()}}
@@ -114,6 +149,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mappings", default="orders", help="comma-separated, or 'all'")
     parser.add_argument("--chunk", type=int, default=2_000)
     parser.add_argument("--repeat", type=int, default=5, help="warm rounds; the best is kept")
+    parser.add_argument(
+        "--pg",
+        default=os.environ.get("ZHONGTAI_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432"),
+        help="PostgreSQL server for the COPY packing ('' skips it)",
+    )
     args = parser.parse_args(argv)
     mappings = all_mappings()
     names = list(mappings) if args.mappings == "all" else args.mappings.split(",")
@@ -126,17 +166,18 @@ def main(argv: list[str] | None = None) -> int:
         seed_legacy(legacy, stores=args.stores, members=args.members, orders=args.orders,
                     seed=42, reset=True, progress=False)  # fmt: skip
         gc.disable()  # as a backfill producer runs (worker.gc_paused)
-        head = ("read", "transform", "cold", "convert sqlite", "convert pg", "pack sqlite")
+        head = ("read", "transform", "cold", "convert sqlite", "convert pg", "pack sqlite",
+                "pack pg")  # fmt: skip
         print(f"\nµs of client CPU per source row (best of {args.repeat}; 'cold' is the first")
         print("transform pass, every value seen for the first time)")
-        print(f"{'mapping':<16}{'rows':>8}" + "".join(f"{h:>15}" for h in head)
+        print(f"{'mapping':<16}{'rows':>8}" + "".join(f"{LABELS[h]:>10}" for h in head)
               + f"{'raw insert':>12}{'ratio':>7}")  # fmt: skip
         built: dict = {}
         for name in names:
             got = measure(legacy, mappings[name], built, args)
             producer = got["transform"] + got["convert sqlite"] + got["pack sqlite"]
             ratio = got["raw insert"] / producer if producer else 0
-            print(f"{name:<16}{got['rows']:>8,}" + "".join(f"{got[h]:>15.1f}" for h in head)
+            print(f"{name:<16}{got['rows']:>8,}" + "".join(f"{got[h]:>10.1f}" for h in head)
                   + f"{got['raw insert']:>12.1f}{ratio:>7.0%}")  # fmt: skip
         gc.enable()
     print("\nratio: raw insert / (transform + convert sqlite + pack sqlite), CPU per row.")

@@ -34,13 +34,13 @@ _SQLITE_DATETIME = (
 )
 
 
-def _make_dumps() -> Callable[[Any], str]:
+def _make_encoder() -> Callable[[Any, int], Any] | None:
     make = _json_encoder.c_make_encoder
     if make is None:  # pragma: no cover - CPython always has the C accelerator
-        return json.dumps
+        return None
     # The arguments json.dumps passes with its defaults, built once instead of per call;
     # no circular-reference markers (mapped rows are trees).
-    encode = make(
+    return make(
         None,
         json.JSONEncoder().default,
         _json_encoder.encode_basestring_ascii,
@@ -51,18 +51,22 @@ def _make_dumps() -> Callable[[Any], str]:
         False,
         True,
     )
-    ascii_string = _json_encoder.encode_basestring_ascii
-
-    def dumps(value: Any) -> str:
-        if isinstance(value, str):
-            return ascii_string(value)
-        return "".join(encode(value, 0))
-
-    return dumps
 
 
-dumps = _make_dumps()
-"""``json.dumps(value)`` with default arguments, character for character."""
+_ENCODE = _make_encoder()
+_ASCII_STRING = _json_encoder.encode_basestring_ascii
+
+
+def dumps(value: Any) -> str:
+    """``json.dumps(value)`` with default arguments, character for character.
+
+    A plain function (no closure), so psycopg keeps one dumper class for it
+    (:func:`~zhongtai.migrate.writer.copy_block`)."""
+    if _ENCODE is None:  # pragma: no cover
+        return json.dumps(value)
+    if isinstance(value, str):
+        return _ASCII_STRING(value)
+    return "".join(_ENCODE(value, 0))
 
 
 def naive_utc(value: datetime) -> datetime:

@@ -36,12 +36,12 @@ try:  # the PostgreSQL driver; other engines never reach the code that needs it
     import psycopg
     from psycopg.copy import FileWriter
     from psycopg.errors import UniqueViolation
-    from psycopg.types.json import Json, Jsonb
+    from psycopg.types.json import Json, Jsonb, set_json_dumps
 except ImportError:  # pragma: no cover
     psycopg = FileWriter = UniqueViolation = None  # type: ignore[assignment,misc]
-    Json = Jsonb = None  # type: ignore[assignment,misc]
+    Json = Jsonb = set_json_dumps = None  # type: ignore[assignment,misc]
 
-from zhongtai.migrate.converters import converter
+from zhongtai.migrate.converters import converter, dumps
 from zhongtai.migrate.mapping import Mapped, Mapping, Quarantine, Row, Target
 
 
@@ -303,12 +303,13 @@ def copy_block(conn: Connection, target: Target, columns: tuple[str, ...], value
     with dbapi.cursor() as cur:
         types = _pg_types(cur, plan.pg.table, plan.columns)
     # A Copy needs a cursor that ran nothing else.
-    with (
-        dbapi.cursor() as cur,
-        psycopg.Copy(cur, binary=True, writer=FileWriter(buffer)) as copy,
-    ):
-        copy.set_types(types)
-        _copy_rows(copy, values)
+    with dbapi.cursor() as cur:
+        # The text json.dumps makes, without its per-call setup (a third of the cost of
+        # packing an order's rows): the same bytes.
+        set_json_dumps(dumps, cur)
+        with psycopg.Copy(cur, binary=True, writer=FileWriter(buffer)) as copy:
+            copy.set_types(types)
+            _copy_rows(copy, values)
     return buffer.getvalue()
 
 

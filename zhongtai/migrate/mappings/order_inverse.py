@@ -171,9 +171,11 @@ def raw_ext(text: str | None) -> Any:
     forward mapping keeps as ``channel_ext.raw``."""
     if not text:
         return None
-    for candidate in (text, unquote(text)):
-        try:
-            return json.loads(candidate)
-        except ValueError:
-            continue
-    return text
+    try:
+        return json.loads(text)
+    except ValueError:
+        pass
+    try:  # URL-decoded only when it is not JSON as it stands (most is)
+        return json.loads(unquote(text))
+    except ValueError:
+        return text

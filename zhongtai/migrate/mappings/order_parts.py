@@ -77,20 +77,21 @@ def items(rows: Sequence[Row], sku_codes: Mapping[int, str]) -> tuple[list[Order
     for line_no, row in enumerate(rows, start=1):
         qty = row["quantity"]
         unit = yuan_to_fen(row["price"])
-        total = yuan_to_fen(row["total"]) if row["total"] is not None else unit * qty
+        total = row["total"]
+        total = unit * qty if total is None else yuan_to_fen(total)
         props: dict[str, Any] = {}
-        if row["property"]:
-            props["food_property"] = row["property"]
-        if row["erp_code"]:
-            props["erp_code"] = row["erp_code"]
-        if row["channel_sku_id"]:
-            props["channel_sku_id"] = row["channel_sku_id"]
+        if value := row["property"]:
+            props["food_property"] = value
+        if value := row["erp_code"]:
+            props["erp_code"] = value
+        if value := row["channel_sku_id"]:
+            props["channel_sku_id"] = value
         if row["is_gift"]:
             props["is_gift"] = True
-        if row["cart_id"]:
-            props["cart_id"] = row["cart_id"]
-        if row["food_discount"] not in (None, 1, 1.0):
-            props["food_discount"] = row["food_discount"]
+        if value := row["cart_id"]:
+            props["cart_id"] = value
+        if (value := row["food_discount"]) not in (None, 1, 1.0):
+            props["food_discount"] = value
         if total < 0 or unit < 0:
             gift += -min(total, unit * qty, 0)
             props["legacy_price"] = unit
@@ -240,7 +241,9 @@ def history_rows(
     refund no move to 8 accounts for is that cancellation's, and becomes the refund-track
     step the center records right after the cancel.
     """
-    done = [yuan_to_fen(r["amount"]) or 0 for r in refunds if r["status"] == REFUND_DONE]
+    done = refunds and [
+        yuan_to_fen(r["amount"]) or 0 for r in refunds if r["status"] == REFUND_DONE
+    ]
     amounts, unlogged, cancel = iter(()), (), None
     if done:  # most orders have no refund: nothing to pair with the moves to 8
         refunded = sum(1 for row in rows if row["to_status"] == _REFUNDED)
