@@ -31,10 +31,8 @@ store and day after a rollback does not take the same number.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from collections.abc import Mapping as MappingABC
 from dataclasses import dataclass
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -43,8 +41,8 @@ from zhongtai.legacy import push_log
 from zhongtai.legacy.order_no import LEGACY_SERIALS, ORDER_NO
 from zhongtai.legacy.schema import t_day_seq, t_order, t_order_status_log, t_push_log
 from zhongtai.migrate import changelog, origin
-from zhongtai.migrate.agreed import Agreed, image, merge
-from zhongtai.migrate.mapping import Mapped, Mapping, normalise
+from zhongtai.migrate.agreed import Agreed, image, merge, same
+from zhongtai.migrate.mapping import Mapped, Mapping
 from zhongtai.migrate.reverse_specs import ReverseSpec
 from zhongtai.migrate.times import utc_to_local
 from zhongtai.migrate.transforms import channel_code
@@ -59,14 +57,6 @@ class WriteBack:
     legacy_id: int | None = None
     detail: str = ""
     agreed: Agreed | None = None  # a versioned row both systems now hold (see .agreed)
-
-
-def _same(a: Any, b: Any, decode: Callable[[Any], Any] | None = None) -> bool:
-    if decode is not None:
-        return decode(a) == decode(b)
-    if isinstance(a, float) or isinstance(b, float):
-        return a is not None and b is not None and abs(float(a) - float(b)) < 1e-9
-    return normalise(a) == normalise(b)
 
 
 def _order_id(conn: Connection, order_no: str | None) -> int | None:
@@ -94,11 +84,11 @@ def _replace_children(conn, mapping: Mapping, legacy_rows: Mapped, legacy_id: in
             .mappings()
             .all()
         )
-        same = len(current) == len(wanted) and all(
-            all(_same(old[c], new.get(c)) for c in columns)
+        unchanged = len(current) == len(wanted) and all(
+            all(same(old[c], new.get(c)) for c in columns)
             for old, new in zip(current, wanted, strict=True)
         )
-        if same:
+        if unchanged:
             continue
         conn.execute(sa.delete(table).where(table.c[column] == legacy_id))
         if wanted:
@@ -157,7 +147,7 @@ def write_back(
         if spec.status_log:
             _append_log(conn, log, new_id)
         return _agreed(WriteBack("created", int(new_id)), spec, fields)
-    changed = {k: v for k, v in fields.items() if not _same(current[k], v, spec.decoded.get(k))}
+    changed = {k: v for k, v in fields.items() if not same(current[k], v, spec.decoded.get(k))}
     if spec.version:
         settled = _settle(conn, spec, table, current, fields, changed, agreed)
         if settled is not None:
