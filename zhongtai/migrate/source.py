@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 import sqlalchemy as sa
@@ -112,13 +114,13 @@ def _children(conn: Connection, mapping: Mapping, keys: Sequence[Any]) -> dict[s
             wheres = [col.between(lo, hi)]
         else:
             wheres = [col.in_(batch) for batch in _in_batches(sorted(wanted))]
+        parent_of = itemgetter(child.column)
         for where in wheres:
             rows = fetch_dicts(conn, sa.select(child.table).where(where).order_by(*order))
-            column = child.column
-            for row in rows:
-                parent = row[column]
+            # Ordered by parent: each parent's rows come as one run (grouped at C speed).
+            for parent, run in groupby(rows, parent_of):
                 if parent in wanted:
-                    by_parent.setdefault(parent, []).append(row)
+                    by_parent.setdefault(parent, []).extend(run)
         found[child.name] = by_parent
     return found
 

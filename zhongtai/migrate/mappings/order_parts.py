@@ -141,7 +141,8 @@ def discounts(rows: Sequence[Row], gift: int) -> list[Discount]:
                     f"its amount {amount} fen"
                 )
             platform = amount - merchant  # float parts one fen off: the platform absorbs it
-        kind = KINDS.get((row["act_type"] or "").strip(), (row["act_type"] or "OTHER").upper())
+        act_type = row["act_type"]
+        kind = KINDS.get((act_type or "").strip()) or (act_type or "OTHER").upper()
         found.append(Discount(kind[:32], amount, merchant, platform, row["act_name"]))
     if gift:
         found.append(Discount(GIFT, gift, gift, 0, "赠品 (legacy negative line)"))
