@@ -17,7 +17,7 @@ from zhongtai.legacy import meituan
 from zhongtai.legacy import schema as ls
 from zhongtai.legacy.clock import local_str, now_local
 from zhongtai.legacy.ingest import ingest_new
-from zhongtai.migrate import source
+from zhongtai.migrate import changelog, origin, source
 from zhongtai.migrate.backfill import backfill
 from zhongtai.migrate.capture import CaptureError, install_capture
 from zhongtai.migrate.changelog import change_log
@@ -531,3 +531,34 @@ def test_an_order_written_on_both_sides_at_once_keeps_both_writes(both_ways, fir
     assert tuple(center_now) == ("written on legacy", "APPLIED", legacy_now[3])
     # Settled: another round each way carries nothing.
     assert not run(rev).applied and not run(fwd).applied
+
+
+def test_an_order_only_legacy_moved_is_left_to_forward_sync_not_called_a_conflict(both_ways):
+    # Reverse sync is asked about an order (forward sync queued it, taking it for a concurrent
+    # write before the agreed state it relies on was recorded) that only legacy changed since
+    # both systems agreed: nothing to write back and nothing lost — legacy's write is queued
+    # for forward sync again, which brings the platform to it.
+    env, fwd, rev, engines, _, inside, _ = both_ways
+    run(fwd), run(rev)
+    legacy_id, order_no = _completed_order(env, inside)
+    o = ls.t_order
+    bump = sa.update(o).where(o.c.id == legacy_id)
+    env.legacy(bump.values(remark="agreed", version=o.c.version + 1))
+    assert run(fwd).applied["orders"] == 1
+    env.legacy(bump.values(remark="legacy moved on", version=o.c.version + 1))
+    with engines["order"].begin() as conn:
+        center_id = conn.execute(
+            sa.text("SELECT id FROM orders WHERE order_no = :n"), {"n": order_no}
+        ).scalar()
+        changelog.enqueue(conn, "orders", center_id, origin.MERGE, ref=legacy_id)
+    (before,) = env.legacy(sa.select(o).where(o.c.id == legacy_id))
+
+    back = run(rev)
+    assert not back.applied and not back.conflicts and not back.merged
+    assert env.legacy(sa.select(o).where(o.c.id == legacy_id)) == [before]
+    assert run(fwd).applied["orders"] == 1
+    with engines["order"].connect() as conn:
+        remark = conn.execute(
+            sa.text("SELECT remark FROM orders WHERE order_no = :n"), {"n": order_no}
+        ).scalar()
+    assert remark == "legacy moved on"
