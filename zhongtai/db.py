@@ -1,7 +1,9 @@
 """Engines for every database zhongtai touches, built in one place per process.
 
 SQLite gets WAL and a busy timeout so a server and a seeder can share a file; every URL is
-masked in errors. ``ensure_database`` creates a PostgreSQL or MariaDB database when missing.
+masked in errors. ``ensure_database`` creates a PostgreSQL or MariaDB database when missing;
+``open_database`` opens one and checks it with a query, failing clearly; ``open_state_engine``
+opens the toolkit's own state database, made where missing, for every command that uses it.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from zhongtai.config import mask_url
+from zhongtai.config import Settings, mask_url
 from zhongtai.errors import DatabaseError
 
 logger = logging.getLogger(__name__)
@@ -142,3 +144,47 @@ def drop_database(url: str) -> None:
                 conn.execute(sa.text(f"DROP DATABASE IF EXISTS `{name}`"))
     finally:
         engine.dispose()
+
+
+def open_database(name: str, url: str, *, must_exist: bool, hint: str) -> Engine:
+    """An engine for ``url`` that has answered one query; DatabaseError otherwise (``hint``:
+    what to do). ``must_exist=False``: the toolkit's own database, made where missing."""
+    masked = mask_url(url)
+    try:
+        parsed = make_url(url)
+    except Exception as exc:  # ArgumentError, ValueError
+        raise DatabaseError(
+            f"databases.{name} is not a SQLAlchemy URL", url=masked, hint=hint
+        ) from exc
+    if parsed.get_backend_name() == "sqlite" and must_exist:
+        path = parsed.database
+        if path and path != ":memory:" and not Path(path).is_file():
+            raise DatabaseError(f"the {name} database file does not exist", url=masked, hint=hint)
+    try:
+        engine = create_engine(url)  # no connection yet: a missing driver is named first
+    except DatabaseError:
+        raise
+    except Exception as exc:  # NoSuchModuleError, missing driver, bad options
+        raise DatabaseError(
+            f"cannot use databases.{name}: {exc}", url=masked, hint="check the URL's driver"
+        ) from exc
+    try:
+        if not must_exist:  # the toolkit's own database: made where missing, like a SQLite file
+            ensure_database(url)
+        check_connection(engine)
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine
+
+
+def open_state_engine(settings: Settings) -> Engine:
+    """The state database (routes, audit, plans, checkpoints), checked by one query.
+
+    It is the toolkit's own, so it is made where missing — a SQLite file or a database on its
+    PostgreSQL/MariaDB server — by whichever command opens it first. Every command opens it
+    here; an unreachable server or a refused login is a DatabaseError with the masked URL.
+    """
+    return open_database(
+        "state", settings.database("state"), must_exist=False, hint="check databases.state"
+    )

@@ -16,9 +16,10 @@ from zhongtai.compare.model import DataParity
 from zhongtai.compare.run import DataRun, Events, Options
 from zhongtai.compare.units import plan_units
 from zhongtai.config import Settings
+from zhongtai.db import open_state_engine
 from zhongtai.migrate.mapping import Mapping
 from zhongtai.migrate.mappings import all_mappings, resolve
-from zhongtai.migrate.preflight import open_endpoints, open_state_engine
+from zhongtai.migrate.preflight import open_endpoints
 
 logger = logging.getLogger(__name__)
 

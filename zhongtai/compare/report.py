@@ -22,8 +22,8 @@ from zhongtai.compare.render_markdown import render_markdown
 from zhongtai.compare.run import Events, Options
 from zhongtai.compare.traffic import traffic_parity
 from zhongtai.config import Settings
+from zhongtai.db import open_state_engine
 from zhongtai.errors import ConfigError
-from zhongtai.migrate.preflight import open_state_engine
 
 FILES = {"html": "report.html", "markdown": "report.md", "json": "report.json"}
 

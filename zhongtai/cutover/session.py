@@ -20,8 +20,8 @@ from zhongtai.cutover.observe import RouteView, observe, routes_now
 from zhongtai.cutover.plan import Plan
 from zhongtai.cutover.planfile import PlanSource, load_plan, read_source
 from zhongtai.cutover.store import PlanState, PlanStore
+from zhongtai.db import open_state_engine
 from zhongtai.errors import ConfigError
-from zhongtai.migrate.preflight import open_state_engine
 from zhongtai.strangler.stages import Stage
 
 

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 
 from zhongtai.config import Settings, mask_url
-from zhongtai.db import check_connection, create_engine, ensure_database
+from zhongtai.db import open_database, open_state_engine
 from zhongtai.errors import ConfigError, DatabaseError
 from zhongtai.migrate.mapping import Group, Mapping
 
@@ -42,46 +41,9 @@ _HINTS = {
 
 
 def open_engine(name: str, url: str, *, must_exist: bool, hint_key: str) -> Engine:
-    """An engine for ``url`` that has answered one query; DatabaseError otherwise."""
-    masked = mask_url(url)
-    try:
-        parsed = make_url(url)
-    except Exception as exc:  # ArgumentError, ValueError
-        raise DatabaseError(
-            f"databases.{name} is not a SQLAlchemy URL", url=masked, hint=_HINTS[hint_key]
-        ) from exc
-    if parsed.get_backend_name() == "sqlite" and must_exist:
-        path = parsed.database
-        if path and path != ":memory:" and not Path(path).is_file():
-            raise DatabaseError(
-                f"the {name} database file does not exist", url=masked, hint=_HINTS[hint_key]
-            )
-    try:
-        engine = create_engine(url)  # no connection yet: a missing driver is named first
-    except DatabaseError:
-        raise
-    except Exception as exc:  # NoSuchModuleError, missing driver, bad options
-        raise DatabaseError(
-            f"cannot use databases.{name}: {exc}", url=masked, hint="check the URL's driver"
-        ) from exc
-    try:
-        if not must_exist:  # the toolkit's own database: made where missing, like a SQLite file
-            ensure_database(url)
-        check_connection(engine)
-    except BaseException:
-        engine.dispose()
-        raise
-    return engine
-
-
-def open_state_engine(settings: Settings) -> Engine:
-    """The state database (routes, audit, plans, checkpoints), checked by one query.
-
-    It is the toolkit's own, so it is made where missing — a SQLite file or a database on its
-    PostgreSQL/MariaDB server — by whichever command opens it first. Every command opens it
-    here; an unreachable server or a refused login is a DatabaseError with the masked URL.
-    """
-    return open_engine("state", settings.database("state"), must_exist=False, hint_key="state")
+    """An engine for ``url`` that has answered one query; DatabaseError otherwise, with the
+    hint for its role (``legacy``, ``state``, ``center``)."""
+    return open_database(name, url, must_exist=must_exist, hint=_HINTS[hint_key])
 
 
 def _tables_missing(engine: Engine, tables: Sequence[sa.Table]) -> list[str]:

@@ -35,12 +35,13 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from zhongtai.config import Settings
+from zhongtai.db import open_state_engine
 from zhongtai.legacy.schema import t_order, t_store
 from zhongtai.migrate import agreed, changelog, origin, syncstate
 from zhongtai.migrate.capture import owned_specs, require_installed
 from zhongtai.migrate.changelog import Backlog
 from zhongtai.migrate.mapping import Mapped, Mapping
-from zhongtai.migrate.preflight import open_engine, open_state_engine
+from zhongtai.migrate.preflight import open_engine
 from zhongtai.migrate.reverse_apply import WriteBack, carry_pushes, delete_back, write_back
 from zhongtai.migrate.reverse_specs import SPECS, reverse_mappings
 from zhongtai.migrate.scope import Scope, StoreKeys, store_code_in

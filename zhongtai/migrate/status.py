@@ -19,9 +19,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from zhongtai.config import Settings
+from zhongtai.db import open_state_engine
 from zhongtai.migrate import checkpoints
 from zhongtai.migrate.mappings import all_mappings
-from zhongtai.migrate.preflight import open_state_engine
 
 
 @dataclass

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from zhongtai.config import Settings
-from zhongtai.migrate.preflight import open_state_engine
+from zhongtai.db import open_state_engine
 from zhongtai.strangler.figures import RouteFigures
 from zhongtai.strangler.gates import evaluate
 from zhongtai.strangler.noise import judge_fields

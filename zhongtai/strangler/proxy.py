@@ -29,8 +29,8 @@ from mitmproxy import master, options
 from mitmproxy.addons import core, errorcheck, next_layer, proxyserver, tlsconfig
 
 from zhongtai.config import ProxySettings, Settings
+from zhongtai.db import open_state_engine
 from zhongtai.errors import ServeError
-from zhongtai.migrate.preflight import open_state_engine
 from zhongtai.serving import port_is_free
 from zhongtai.strangler.control import Control
 from zhongtai.strangler.dispatch import HookDispatch

@@ -245,7 +245,7 @@ def _loop_factory():
 
 
 async def _serve(settings: Settings, instance: str, sock: socket.socket) -> None:
-    from zhongtai.migrate.preflight import open_state_engine
+    from zhongtai.db import open_state_engine
     from zhongtai.strangler.records import Records
     from zhongtai.strangler.routes import RouteTable
     from zhongtai.strangler.runtime import Runtime, Upstream
