@@ -151,6 +151,10 @@ def write_back(
     if spec.version:
         settled = _settle(conn, spec, table, current, fields, changed, agreed)
         if settled is not None:
+            if settled.outcome == "merged" and spec.status_log:
+                # The steps the platform logged that legacy has not (legacy's own, if it
+                # logged any, stay; the chain goes on from legacy's count).
+                _append_log(conn, log, legacy_id)
             return _agreed(settled, spec, fields)
     if changed:
         conn.execute(sa.update(table).where(table.c.id == legacy_id).values(**changed))

@@ -439,6 +439,21 @@ def test_forward_sync_keeps_a_platform_write_reverse_sync_has_not_carried_back(b
     assert _center_refund(engines, order_no) == "APPLIED"
 
 
+def _history(engines, order_no: str) -> list[tuple]:
+    """The center's status history of an order: (track, to status, source, reason)."""
+    with engines["order"].connect() as conn:
+        return [
+            tuple(r)
+            for r in conn.execute(
+                sa.text(
+                    "SELECT h.track, h.to_status, h.source, h.reason FROM order_status_history h "
+                    "JOIN orders o ON o.id = h.order_id WHERE o.order_no = :n ORDER BY h.seq"
+                ),
+                {"n": order_no},
+            )
+        ]
+
+
 def _center_refund(engines, order_no: str) -> str:
     with engines["order"].connect() as conn:
         return conn.execute(
@@ -509,6 +524,7 @@ def test_an_order_written_on_both_sides_at_once_keeps_both_writes(both_ways, fir
     assert run(fwd).applied["orders"] == 1  # the agreed state: legacy's row, as carried
     orders.change_refund(SqlOrderUnitOfWork(engines["order"]), order_no, RefundStatus.APPLIED,
                          source="USER", reason="asked on the platform")  # fmt: skip
+    history = _history(engines, order_no)
     env.legacy(bump.values(remark="written on legacy", version=o.c.version + 1))
 
     if first == "forward":
@@ -529,6 +545,9 @@ def test_an_order_written_on_both_sides_at_once_keeps_both_writes(both_ways, fir
         ).all()
     assert legacy_now[:3] == ("written on legacy", 7, 1)
     assert tuple(center_now) == ("written on legacy", "APPLIED", legacy_now[3])
+    # The platform's status step (the refund request) is in legacy's log, and still in the
+    # center's history after forward sync rebuilt it from that log.
+    assert _history(engines, order_no) == history
     # Settled: another round each way carries nothing.
     assert not run(rev).applied and not run(fwd).applied
 
