@@ -134,3 +134,22 @@ def check_transition(current: int, target: int) -> OrderStatus:
 
 def is_final(status: int) -> bool:
     return not TRANSITIONS[OrderStatus(status)]
+
+
+def later_status(a: int, b: int) -> int | None:
+    """Of two statuses one order took on two sides at once, the one that comes after the other
+    (None when the state machine cannot tell). A final status (cancelled, refunded) comes after
+    any other; otherwise the one the other moves to in one step, when the reverse move is not
+    allowed too (a refund's way back makes some pairs go both ways)."""
+    try:
+        x, y = OrderStatus(a), OrderStatus(b)
+    except ValueError:
+        return None
+    if x == y:
+        return a
+    if is_final(x) != is_final(y):
+        return a if is_final(x) else b
+    forward, back = y in TRANSITIONS[x], x in TRANSITIONS[y]
+    if forward != back:
+        return b if forward else a
+    return None

@@ -16,7 +16,9 @@ either syncer can tell the three cases apart:
 * **both moved**: a concurrent write. Forward sync leaves the center row alone and queues the
   order for reverse sync; reverse sync merges the two rows field by field against the agreed
   image (:func:`merge`: a field only one side changed takes that side's value; a field both
-  changed differently keeps legacy's and is reported), writes the merge to legacy at a new
+  changed differently is settled by the column's rule where it has one — an order's status
+  takes the one that comes after the other — and otherwise keeps legacy's and is reported),
+  writes the merge to legacy at a new
   version and queues it for forward sync, which brings the center to it. Neither write is
   lost, and both systems end with the same row.
 
@@ -30,7 +32,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 from collections.abc import Mapping as MappingABC
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -64,11 +66,13 @@ class Agreed:
 
 @dataclass(frozen=True)
 class Merge:
-    """The legacy columns to write (``changes``), and the columns both sides changed to
-    different values (``clashes``: legacy's value kept)."""
+    """The legacy columns to write (``changes``); the columns both sides changed to different
+    values that a rule settled (``settled``) and those it could not (``clashes``: legacy's
+    value kept)."""
 
     changes: dict[str, Any]
     clashes: list[str]
+    settled: list[str] = field(default_factory=list)
 
 
 def ensure_state(engine: Engine) -> None:
@@ -139,13 +143,17 @@ def merge(
     legacy: MappingABC[str, Any],
     platform: MappingABC[str, Any],
     decoded: MappingABC[str, Callable[[Any], Any]] | None = None,
+    rules: MappingABC[str, Callable[[Any, Any], Any]] | None = None,
 ) -> Merge:
     """Three-way merge of one legacy row: ``base`` the agreed image, ``legacy`` the row legacy
     holds now, ``platform`` the platform's row in legacy terms. Returns the columns whose
-    merged value differs from legacy's: those only the platform changed (pure)."""
-    decoded = decoded or {}
+    merged value differs from legacy's: those only the platform changed, and those both
+    changed where ``rules[column](legacy's, platform's)`` picks the platform's (a rule returns
+    the value to keep, or None when it cannot tell) (pure)."""
+    decoded, rules = decoded or {}, rules or {}
     changes: dict[str, Any] = {}
     clashes: list[str] = []
+    settled: list[str] = []
     for column, theirs in platform.items():
         if column in OWN_COLUMNS or column not in legacy:
             continue
@@ -157,6 +165,13 @@ def merge(
             changes[column] = theirs  # only the platform changed it
         elif column in base and same(theirs, was, decode):
             continue  # only legacy changed it
-        else:
-            clashes.append(column)  # both changed it (or the base does not know it)
-    return Merge(changes, sorted(clashes))
+        else:  # both changed it (or the base does not know it): the column's rule, if any
+            rule = rules.get(column)
+            kept = rule(ours, theirs) if rule is not None else None
+            if kept is None:
+                clashes.append(column)  # legacy's stays
+                continue
+            settled.append(column)
+            if not same(kept, ours, decode):
+                changes[column] = kept
+    return Merge(changes, sorted(clashes), sorted(settled))

@@ -210,7 +210,7 @@ def _settle(
         # taken for a concurrent one before this agreed state was recorded).
         changelog.enqueue(conn, table.name, legacy_id, origin.MERGE)
         return WriteBack("kept", legacy_id, detail=f"legacy moved to version {ours}")
-    merged = merge(agreed.image, current, fields, spec.decoded)
+    merged = merge(agreed.image, current, fields, spec.decoded, spec.merge_rules)
     values = {**merged.changes, spec.version: max(ours, theirs) + 1}
     if (fields.get("update_time") or current["update_time"]) and (
         current["update_time"] is None
@@ -220,7 +220,10 @@ def _settle(
     conn.execute(sa.update(table).where(table.c.id == legacy_id).values(**values))
     changelog.enqueue(conn, table.name, legacy_id, origin.MERGE)
     taken = ", ".join(sorted(merged.changes)) or "nothing"
-    both = f"; both changed {', '.join(merged.clashes)}: legacy's kept" if merged.clashes else ""
+    both = "".join(
+        [f"; both changed {', '.join(merged.settled)}: the later kept" if merged.settled else "",
+         f"; both changed {', '.join(merged.clashes)}: legacy's kept" if merged.clashes else ""]
+    )  # fmt: skip
     return WriteBack(
         "merged",
         legacy_id,

@@ -27,6 +27,8 @@ backwards through its ``inverse``; the spec adds what the inverse cannot know:
 ``decoded``      columns compared by what they decode to (``ext_json``: the channel payload
                  legacy may keep URL-encoded or spaced differently) so they are rewritten only
                  when the content changed.
+``merge_rules``  for an order both systems wrote at once (:mod:`.agreed`), how to settle a
+                 column both changed: ``status`` takes the one that comes after the other.
 
 Stores, the menu and members are brand-wide master data, not keyed by store traffic, and are
 not reverse-synced.
@@ -39,6 +41,7 @@ from collections.abc import Mapping as MappingABC
 from dataclasses import dataclass, field
 from typing import Any
 
+from zhongtai.legacy.status import later_status
 from zhongtai.migrate.mapping import Mapping
 from zhongtai.migrate.mappings import all_mappings
 from zhongtai.migrate.mappings.order_inverse import raw_ext
@@ -59,6 +62,7 @@ class ReverseSpec:
     pushes: bool = False
     day_seq: bool = False
     decoded: MappingABC[str, Callable[[Any], Any]] = field(default_factory=dict)
+    merge_rules: MappingABC[str, Callable[[Any, Any], Any]] = field(default_factory=dict)
 
 
 SPECS = {
@@ -73,6 +77,7 @@ SPECS = {
         pushes=True,
         day_seq=True,
         decoded={"ext_json": raw_ext},
+        merge_rules={"status": later_status},
     ),
     "payments": ReverseSpec(
         "payments", natural_key="out_trade_no", order_no="order_no", parent="order_id"

@@ -6,6 +6,7 @@ import json
 from datetime import datetime
 from decimal import Decimal
 
+from zhongtai.legacy.status import later_status
 from zhongtai.migrate.agreed import image, merge
 from zhongtai.migrate.mappings.order_inverse import raw_ext
 
@@ -62,3 +63,27 @@ def test_a_column_the_agreed_state_does_not_know_is_a_clash_not_a_guess():
     base = {k: v for k, v in _agreed().items() if k != "remark"}
     merged = merge(base, {**BASE, "remark": "a"}, {**BASE, "remark": "b"})
     assert merged.changes == {} and merged.clashes == ["remark"]
+
+
+def test_a_column_rule_settles_what_both_changed():
+    # The POS cancelled on the platform while legacy's customer asked for a refund: the
+    # status rule keeps the one that comes after (cancelled is final); the remark both
+    # changed has no rule and keeps legacy's.
+    legacy = {**BASE, "status": 7, "remark": "a"}
+    platform = {**BASE, "status": 6, "remark": "b"}
+    merged = merge(_agreed(), legacy, platform, rules={"status": later_status})
+    assert merged.changes == {"status": 6}
+    assert merged.settled == ["status"] and merged.clashes == ["remark"]
+    kept = merge(
+        _agreed(), {**BASE, "status": 6}, {**BASE, "status": 3}, rules={"status": later_status}
+    )
+    assert kept.changes == {} and kept.settled == ["status"]
+
+
+def test_later_status_follows_the_legacy_state_machine():
+    assert later_status(2, 6) == 6 and later_status(6, 2) == 6  # a final status comes after
+    assert later_status(2, 3) == 3 and later_status(3, 2) == 3  # accepted → making
+    assert later_status(5, 7) is None  # completed ↔ refunding: both ways
+    assert later_status(6, 8) is None  # two final statuses
+    assert later_status(1, 99) is None  # not a status
+    assert later_status(4, 4) == 4
