@@ -18,9 +18,9 @@ either syncer can tell the three cases apart:
   image (:func:`merge`: a field only one side changed takes that side's value; a field both
   changed differently is settled by the column's rule where it has one — an order's status
   takes the one that comes after the other — and otherwise keeps legacy's and is reported),
-  writes the merge to legacy at a new
-  version and queues it for forward sync, which brings the center to it. Neither write is
-  lost, and both systems end with the same row.
+  writes the merge to legacy at a new version, with the status-log steps the platform took,
+  and queues it for forward sync, which brings the center to it. Neither write is lost, and
+  both systems end with the same row.
 
 A row no syncer has carried since the backfill has no agreed state (the backfill does not
 record one: it would double its writes). For such a row the version rule stands: legacy's
