@@ -32,6 +32,7 @@ Rules worth knowing:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -220,15 +221,7 @@ def move_of(src: int | None, dst: int, order_type: int) -> tuple[str, Any, Any, 
 
 
 # A few dozen (from, to, order type) triples cover a whole history; each is decided once.
-_MOVES: dict[tuple[Any, Any, int], tuple[str, Any, Any, Any]] = {}
-
-
-def _move(src: int | None, dst: int, order_type: int) -> tuple[str, Any, Any, Any]:
-    """:func:`move_of`, remembered (bounded: status ints are few, garbage ones are not kept)."""
-    move = move_of(src, dst, order_type)
-    if len(_MOVES) < 4096:
-        _MOVES[(src, dst, order_type)] = move
-    return move
+_move = functools.lru_cache(maxsize=4096)(move_of)
 
 
 def history_rows(
@@ -257,11 +250,10 @@ def history_rows(
     aside = False  # moved on with its refund open
     sub: str | None = None  # the sub-status after the previous step
     changes = []
-    moves = _MOVES
     for index, row in enumerate(rows):
         seq = len(changes) + 1
         src, dst = row["from_status"], row["to_status"]
-        move = moves.get((src, dst, order_type)) or _move(src, dst, order_type)
+        move = _move(src, dst, order_type)
         if src == dst == _REFUNDING:
             aside, move = True, (SUB, sub, ASIDE, ASIDE)
         elif dst in _INTO_REFUND:

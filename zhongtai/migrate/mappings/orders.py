@@ -37,6 +37,8 @@ the surviving order of a re-push group.
 
 from __future__ import annotations
 
+import functools
+
 import sqlalchemy as sa
 
 from zhongtai.legacy.schema import (
@@ -174,18 +176,8 @@ def _stated_overrides(row, items: list[dict], discounts: list[dict], header: dic
 
 
 # (status, refund status, order type, status before the refund) → order_status(...): a few
-# dozen combinations cover a whole table; errors are not kept (they raise every time).
-_STATUSES: dict[tuple, tuple[str, str, str | None]] = {}
-
-
-def _order_status(status, refund_status, order_type, before_refund):
-    key = (status, refund_status, order_type, before_refund)
-    found = _STATUSES.get(key)
-    if found is None:
-        found = order_status(status, refund_status, order_type, before_refund)
-        if len(_STATUSES) < 4096:
-            _STATUSES[key] = found
-    return found
+# dozen combinations cover a whole table (errors are not kept: they raise every time).
+_order_status = functools.lru_cache(maxsize=4096)(order_status)
 
 
 def order(record: Record) -> Mapped | Quarantine:
