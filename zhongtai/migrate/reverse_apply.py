@@ -32,7 +32,7 @@ store and day after a rollback does not take the same number.
 from __future__ import annotations
 
 from collections.abc import Mapping as MappingABC
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -169,8 +169,7 @@ def _agreed(result: WriteBack, spec: ReverseSpec, fields: dict) -> WriteBack:
     holds the platform's state (written, merged in, or already there)."""
     if not spec.version or result.outcome not in ("created", "updated", "unchanged", "merged"):
         return result
-    state = Agreed(int(fields[spec.version]), image(fields))
-    return WriteBack(result.outcome, result.legacy_id, result.detail, state)
+    return replace(result, agreed=Agreed(int(fields[spec.version]), image(fields)))
 
 
 def _settle(
@@ -212,11 +211,9 @@ def _settle(
         return WriteBack("kept", legacy_id, detail=f"legacy moved to version {ours}")
     merged = merge(agreed.image, current, fields, spec.decoded, spec.merge_rules)
     values = {**merged.changes, spec.version: max(ours, theirs) + 1}
-    if (fields.get("update_time") or current["update_time"]) and (
-        current["update_time"] is None
-        or (fields.get("update_time") and fields["update_time"] > current["update_time"])
-    ):
-        values["update_time"] = fields["update_time"]
+    stamp = fields.get("update_time")  # the later of the two writes' times
+    if stamp is not None and (current["update_time"] is None or stamp > current["update_time"]):
+        values["update_time"] = stamp
     conn.execute(sa.update(table).where(table.c.id == legacy_id).values(**values))
     changelog.enqueue(conn, table.name, legacy_id, origin.MERGE)
     taken = ", ".join(sorted(merged.changes)) or "nothing"

@@ -305,9 +305,10 @@ class ForwardSyncer:
         self, src: Connection, mapping: Mapping, keys: set[int], writes: _CenterWrites
     ) -> Applied:
         """Apply ``keys``, leaving alone the center rows :func:`held_back` names."""
-        versioned = mapping.name in REVERSE_SPECS and REVERSE_SPECS[mapping.name].version
+        spec = REVERSE_SPECS.get(mapping.name)
+        version = spec.version if spec is not None else None
         known: dict[int, agreed.Agreed] = {}
-        if versioned:
+        if version:
             with self.endpoints.state.connect() as state:
                 known = agreed.load(state, mapping.name, keys)
         ctx = self.cache.context(mapping)
@@ -332,10 +333,9 @@ class ForwardSyncer:
             if isinstance(r, Quarantine)
         }
         states = {}
-        if versioned:
-            column = REVERSE_SPECS[mapping.name].version
+        if version:
             states = {
-                k: agreed.Agreed(int(records[k].row[column] or 0), agreed.image(records[k].row))
+                k: agreed.Agreed(int(records[k].row[version] or 0), agreed.image(records[k].row))
                 for k, r in results.items()
                 if isinstance(r, dict) and k in records
             }
