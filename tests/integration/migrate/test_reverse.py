@@ -508,6 +508,19 @@ def test_an_orders_items_reach_legacy_in_line_order_however_the_center_stores_th
     assert not run(fwd).applied  # and forward, legacy's lines map to the center's as they are
 
 
+def _agreed_order(env, fwd, rev, codes) -> tuple[int, str, sa.Update]:
+    """A completed order of one of ``codes`` that forward sync carried after a legacy write
+    (so both syncers know the state both systems agreed on); its id, number, and an UPDATE of
+    its legacy row to add values to."""
+    run(fwd), run(rev)
+    legacy_id, order_no = _completed_order(env, codes)
+    o = ls.t_order
+    bump = sa.update(o).where(o.c.id == legacy_id)
+    env.legacy(bump.values(remark="agreed", version=o.c.version + 1))
+    assert run(fwd).applied["orders"] == 1  # the agreed state: legacy's row, as carried
+    return legacy_id, order_no, bump
+
+
 @pytest.mark.parametrize("first", ["forward", "reverse"])
 def test_an_order_written_on_both_sides_at_once_keeps_both_writes(both_ways, first):
     # A store's POS is on the platform while its customers still order on legacy: the same
@@ -516,12 +529,8 @@ def test_an_order_written_on_both_sides_at_once_keeps_both_writes(both_ways, fir
     # carried the order since the backfill), so whichever runs first, the two writes are
     # merged and both systems end with both of them, at one version.
     env, fwd, rev, engines, _, inside, _ = both_ways
-    run(fwd), run(rev)
-    legacy_id, order_no = _completed_order(env, inside)
+    legacy_id, order_no, bump = _agreed_order(env, fwd, rev, inside)
     o = ls.t_order
-    bump = sa.update(o).where(o.c.id == legacy_id)
-    env.legacy(bump.values(remark="agreed", version=o.c.version + 1))
-    assert run(fwd).applied["orders"] == 1  # the agreed state: legacy's row, as carried
     orders.change_refund(SqlOrderUnitOfWork(engines["order"]), order_no, RefundStatus.APPLIED,
                          source="USER", reason="asked on the platform")  # fmt: skip
     history = _history(engines, order_no)
@@ -558,12 +567,8 @@ def test_an_order_only_legacy_moved_is_left_to_forward_sync_not_called_a_conflic
     # both systems agreed: nothing to write back and nothing lost — legacy's write is queued
     # for forward sync again, which brings the platform to it.
     env, fwd, rev, engines, _, inside, _ = both_ways
-    run(fwd), run(rev)
-    legacy_id, order_no = _completed_order(env, inside)
+    legacy_id, order_no, bump = _agreed_order(env, fwd, rev, inside)
     o = ls.t_order
-    bump = sa.update(o).where(o.c.id == legacy_id)
-    env.legacy(bump.values(remark="agreed", version=o.c.version + 1))
-    assert run(fwd).applied["orders"] == 1
     env.legacy(bump.values(remark="legacy moved on", version=o.c.version + 1))
     with engines["order"].begin() as conn:
         center_id = conn.execute(
