@@ -91,12 +91,20 @@ class ProxySettings:
 
 
 @dataclass(frozen=True)
+class MigrateSettings:
+    # Agreed states (the row both systems last held, kept by sync to merge concurrent writes)
+    # not renewed for this many days are deleted by sync (0 keeps them all).
+    agreed_retention_days: int = 14
+
+
+@dataclass(frozen=True)
 class Settings:
     workspace: Path
     databases: Mapping[str, str]
     serve: ServeSettings = field(default_factory=ServeSettings)
     legacy: LegacySettings = field(default_factory=LegacySettings)
     proxy: ProxySettings = field(default_factory=ProxySettings)
+    migrate: MigrateSettings = field(default_factory=MigrateSettings)
     operator_key: Secret = field(default_factory=lambda: Secret(""))
     config_file: Path | None = None
 
@@ -187,7 +195,7 @@ def load_settings(
     elif (cwd / CONFIG_FILE).is_file():
         path = cwd / CONFIG_FILE
     data = _read_file(path) if path else {}
-    known = {"workspace", "databases", "serve", "legacy", "proxy", "security"}
+    known = {"workspace", "databases", "serve", "legacy", "proxy", "migrate", "security"}
     unknown = set(data) - known
     if unknown:
         raise ConfigError(
@@ -225,6 +233,14 @@ def load_settings(
     serve = ServeSettings(**_section("serve", ServeSettings(), data.get("serve", {}), env))
     legacy = LegacySettings(**_section("legacy", LegacySettings(), data.get("legacy", {}), env))
     proxy = ProxySettings(**_section("proxy", ProxySettings(), data.get("proxy", {}), env))
+    migrate = MigrateSettings(
+        **_section("migrate", MigrateSettings(), data.get("migrate", {}), env)
+    )
+    if migrate.agreed_retention_days < 0:
+        raise ConfigError(
+            f"migrate.agreed_retention_days must be 0 or more, got {migrate.agreed_retention_days}",
+            hint="0 keeps every agreed state; 14 (the default) forgets those quiet for 14 days",
+        )
     security = data.get("security", {})
     key = env.get("ZHONGTAI_SECURITY_OPERATOR_KEY", security.get("operator_key", ""))
     return Settings(
@@ -233,6 +249,7 @@ def load_settings(
         serve=serve,
         legacy=legacy,
         proxy=proxy,
+        migrate=migrate,
         operator_key=Secret(key),
         config_file=path,
     )
@@ -276,6 +293,9 @@ max_response_bytes = 67108864  # larger upstream responses get 502 (the proxy bu
 shadow_concurrency = 64    # shadow copies in flight per proxy process; more are dropped, counted
 served_by_header = true    # X-Zhongtai-Served-By: legacy|platform on every proxied response
 aa_percent = 5             # % of shadowed reads sent to legacy twice to measure field noise
+
+[migrate]
+agreed_retention_days = 14 # sync forgets an order's agreed state after this many quiet days
 
 [security]
 # Signs operator control headers (forced side, dry-run marker). Prefer the environment:

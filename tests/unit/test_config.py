@@ -33,6 +33,14 @@ def test_template_is_valid_and_loads(tmp_path: Path):
     s = load_settings(env={}, cwd=tmp_path)
     assert s.config_file == tmp_path / "zhongtai.toml"
     assert s.serve.channel_port == 8009
+    assert s.migrate.agreed_retention_days == 14
+
+
+def test_agreed_retention_comes_from_file_or_environment(tmp_path: Path):
+    (tmp_path / "zhongtai.toml").write_text("[migrate]\nagreed_retention_days = 3\n")
+    assert load_settings(env={}, cwd=tmp_path).migrate.agreed_retention_days == 3
+    env = {"ZHONGTAI_MIGRATE_AGREED_RETENTION_DAYS": "0"}
+    assert load_settings(env=env, cwd=tmp_path).migrate.agreed_retention_days == 0
 
 
 @pytest.mark.parametrize(
@@ -43,6 +51,7 @@ def test_template_is_valid_and_loads(tmp_path: Path):
         ("[nope]\n", "unknown section"),
         ("[databases]\nlegacy = 'not a url'\n", "not a SQLAlchemy URL"),
         ("workspace = [\n", "not valid TOML"),
+        ("[migrate]\nagreed_retention_days = -1\n", "must be 0 or more"),
     ],
 )
 def test_bad_config_gives_a_clear_error(tmp_path: Path, text: str, message: str):

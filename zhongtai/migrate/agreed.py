@@ -25,14 +25,20 @@ either syncer can tell the three cases apart:
 A row no syncer has carried since the backfill has no agreed state (the backfill does not
 record one: it would double its writes). For such a row the version rule stands: legacy's
 write wins a tie and the other side's concurrent write is reported as a conflict.
+
+An agreed state is about 2 KB. Each carries the time it was last recorded, and sync deletes
+those not renewed for ``migrate.agreed_retention_days`` (:func:`prune`, :class:`Pruner`): an
+order quiet that long is back to the version rule, like one only the backfill carried.
 """
 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterable
 from collections.abc import Mapping as MappingABC
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -49,6 +55,7 @@ agreed_table = sa.Table(
     sa.Column("legacy_id", sa.BigInteger, primary_key=True, autoincrement=False),
     sa.Column("version", sa.BigInteger, nullable=False),
     sa.Column("image", sa.Text, nullable=False),  # JSON: legacy column → canonical value
+    sa.Column("recorded_at", sa.DateTime, nullable=True, index=True),  # naive UTC
 )
 
 IN_BATCH = 500
@@ -76,7 +83,32 @@ class Merge:
 
 
 def ensure_state(engine: Engine) -> None:
+    """Create the table when missing; give one made before ``recorded_at`` existed the column
+    (its rows count as recorded now, so the first prune keeps them their full retention)."""
     metadata.create_all(engine)
+    if _has_recorded_at(engine):
+        return
+    try:
+        with engine.begin() as conn:
+            kind = sa.DateTime().compile(dialect=conn.dialect)
+            name = conn.dialect.identifier_preparer.quote(agreed_table.name)
+            conn.execute(sa.text(f"ALTER TABLE {name} ADD recorded_at {kind}"))
+            conn.execute(sa.update(agreed_table).values(recorded_at=_now()))
+            for index in agreed_table.indexes:  # the one on recorded_at (index=True)
+                index.create(conn)
+    except sa.exc.DBAPIError:
+        if not _has_recorded_at(engine):  # not the other syncer upgrading it at the same time
+            raise
+
+
+def _has_recorded_at(engine: Engine) -> bool:
+    with engine.connect() as conn:
+        columns = sa.inspect(conn).get_columns(agreed_table.name)
+    return any(c["name"] == "recorded_at" for c in columns)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def image(row: MappingABC[str, Any]) -> dict[str, Any]:
@@ -104,6 +136,7 @@ def record(conn: Connection, mapping: str, states: MappingABC[int, Agreed]) -> N
         return
     t = agreed_table.c
     ordered = sorted(states)
+    recorded_at = _now()
     for i in range(0, len(ordered), IN_BATCH):
         conn.execute(
             sa.delete(agreed_table).where(
@@ -118,10 +151,40 @@ def record(conn: Connection, mapping: str, states: MappingABC[int, Agreed]) -> N
                 "legacy_id": key,
                 "version": states[key].version,
                 "image": json.dumps(states[key].image, ensure_ascii=False, default=str),
+                "recorded_at": recorded_at,
             }
             for key in ordered
         ],
     )
+
+
+def prune(conn: Connection, older_than: timedelta) -> int:
+    """Delete the agreed states last recorded more than ``older_than`` ago; how many."""
+    cutoff = _now() - older_than
+    return conn.execute(sa.delete(agreed_table).where(agreed_table.c.recorded_at < cutoff)).rowcount
+
+
+class Pruner:
+    """Prunes the agreed states of a state database now and then (at most once per ``every``
+    seconds): called after each sync batch, it costs a clock read between prunes."""
+
+    def __init__(self, engine: Engine, retention_days: int, every: float = 3600.0) -> None:
+        self.engine, self.every = engine, every
+        self.keep = timedelta(days=retention_days) if retention_days > 0 else None
+        self.last: float | None = None
+        self.pruned = 0
+
+    def __call__(self) -> int:
+        """Prune if due; the number of agreed states deleted by this call."""
+        if self.keep is None or (
+            self.last is not None and time.monotonic() - self.last < self.every
+        ):
+            return 0
+        self.last = time.monotonic()
+        with self.engine.begin() as conn:
+            gone = prune(conn, self.keep)
+        self.pruned += gone
+        return gone
 
 
 def same(a: Any, b: Any, decode: Callable[[Any], Any] | None = None) -> bool:

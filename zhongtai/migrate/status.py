@@ -20,7 +20,7 @@ from sqlalchemy.engine import make_url
 
 from zhongtai.config import Settings
 from zhongtai.db import open_state_engine
-from zhongtai.migrate import checkpoints
+from zhongtai.migrate import agreed, checkpoints
 from zhongtai.migrate.mappings import all_mappings
 
 
@@ -43,6 +43,8 @@ class MappingStatus:
     # Filled by change capture / sync (see LAG_SOURCES); None until sync has run.
     sync_lag_seconds: float | None = None
     reverse_lag_seconds: float | None = None
+    # Rows whose agreed state sync keeps, to merge writes made on both sides (migrate.agreed).
+    agreed_states: int = 0
 
     def as_dict(self) -> dict:
         data = asdict(self)
@@ -86,11 +88,21 @@ def migrate_status(settings: Settings) -> list[MappingStatus]:
                 if checkpoints.state_exists(conn):
                     for status in statuses:
                         _fill(conn, status)
+                _count_agreed(conn, statuses)
         finally:
             engine.dispose()
     for source in LAG_SOURCES:
         source(settings, statuses)
     return statuses
+
+
+def _count_agreed(conn: sa.Connection, statuses: list[MappingStatus]) -> None:
+    if not sa.inspect(conn).has_table(agreed.agreed_table.name):
+        return
+    t = agreed.agreed_table.c
+    counts = dict(conn.execute(sa.select(t.mapping, sa.func.count()).group_by(t.mapping)).all())
+    for status in statuses:
+        status.agreed_states = int(counts.get(status.name, 0))
 
 
 def _fill(conn: sa.Connection, status: MappingStatus) -> None:

@@ -192,6 +192,11 @@ class ForwardSyncer:
             self.endpoints.dispose()
             raise
 
+    @property
+    def state(self) -> Engine:
+        """The state database (cursors, deferred rows, agreed states)."""
+        return self.endpoints.state
+
     def close(self) -> None:
         self.cache.close()
         self.endpoints.dispose()
@@ -394,7 +399,8 @@ def run_sync(
         syncer = ReverseSyncer(settings, batch=batch)
     else:
         syncer = ForwardSyncer(settings, batch=batch, refresh_every=refresh if follow else 0.0)
+    pruner = agreed.Pruner(syncer.state, settings.migrate.agreed_retention_days)
     try:
-        return run(syncer, follow=follow, poll=poll, stop=stop, on_batch=on_batch)
+        return run(syncer, follow=follow, poll=poll, stop=stop, on_batch=on_batch, tidy=pruner)
     finally:
         syncer.close()

@@ -41,6 +41,7 @@ def sync_table(report: SyncReport) -> Table:
     table = Table(title=f"sync {report.direction}", caption=(
         f"{report.changes:,} changes in {report.batches} batch(es), "
         f"{report.echoes:,} echoes skipped · backlog {report.backlog.count:,} · lag {_lag(report)}"
+        + (f" · {report.pruned:,} agreed states past retention pruned" if report.pruned else "")
     ))  # fmt: skip
     counts = [("rows applied", report.applied), ("deferred", report.deferred),
               ("quarantined", report.quarantined)]  # fmt: skip

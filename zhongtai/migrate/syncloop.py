@@ -68,6 +68,7 @@ class SyncReport:
     rippled: Counter = field(default_factory=Counter)
     backlog: Backlog = field(default_factory=Backlog)
     seconds: float = 0.0
+    pruned: int = 0  # agreed states past their retention, deleted during the run
 
     def add(self, outcome: BatchOutcome) -> None:
         self.batches += 1
@@ -94,6 +95,7 @@ class SyncReport:
             "concurrent": dict(self.concurrent),
             "platform_newer": dict(self.platform_newer),
             "rippled": dict(self.rippled),
+            "agreed_pruned": self.pruned,
             "backlog": {
                 "changes": self.backlog.count,
                 "lag_seconds": self.backlog.oldest_seconds,
@@ -114,8 +116,11 @@ def run(
     poll: float = 0.2,
     stop: threading.Event | None = None,
     on_batch: Callable[[BatchOutcome], None] | None = None,
+    tidy: Callable[[], int] | None = None,
 ) -> SyncReport:
-    """Step ``syncer`` once through its backlog, or until ``stop`` when following."""
+    """Step ``syncer`` once through its backlog, or until ``stop`` when following.
+    ``tidy`` runs after each batch (it decides itself when there is work: the agreed states'
+    :class:`~zhongtai.migrate.agreed.Pruner`); what it returns adds up in ``report.pruned``."""
     stop = stop or threading.Event()
     report = SyncReport(syncer.direction)
     started = time.monotonic()
@@ -125,6 +130,8 @@ def run(
         report.add(outcome)
         if on_batch is not None:
             on_batch(outcome)
+        if tidy is not None:
+            report.pruned += tidy()
         if outcome.full:
             continue
         if not follow:

@@ -77,4 +77,10 @@ def status_table(statuses: list[MappingStatus]) -> Table:
             _lag(s.sync_lag_seconds),
             _lag(s.reverse_lag_seconds),
         )
+    kept = [f"{s.name} {s.agreed_states:,}" for s in statuses if s.agreed_states]
+    if kept:
+        table.caption = (
+            f"agreed states kept to merge writes made on both sides: {', '.join(kept)} "
+            "(sync prunes those quiet for migrate.agreed_retention_days)"
+        )
     return table

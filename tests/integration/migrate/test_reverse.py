@@ -518,6 +518,8 @@ def _agreed_order(env, fwd, rev, codes) -> tuple[int, str, sa.Update]:
     bump = sa.update(o).where(o.c.id == legacy_id)
     env.legacy(bump.values(remark="agreed", version=o.c.version + 1))
     assert run(fwd).applied["orders"] == 1  # the agreed state: legacy's row, as carried
+    kept = {s.name: s.agreed_states for s in migrate_status(env.settings)}
+    assert kept["orders"] >= 1 and kept["stores"] == 0  # what `migrate status` shows
     return legacy_id, order_no, bump
 
 
