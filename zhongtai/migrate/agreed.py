@@ -172,7 +172,6 @@ class Pruner:
         self.engine, self.every = engine, every
         self.keep = timedelta(days=retention_days) if retention_days > 0 else None
         self.last: float | None = None
-        self.pruned = 0
 
     def __call__(self) -> int:
         """Prune if due; the number of agreed states deleted by this call."""
@@ -182,9 +181,7 @@ class Pruner:
             return 0
         self.last = time.monotonic()
         with self.engine.begin() as conn:
-            gone = prune(conn, self.keep)
-        self.pruned += gone
-        return gone
+            return prune(conn, self.keep)
 
 
 def same(a: Any, b: Any, decode: Callable[[Any], Any] | None = None) -> bool:
