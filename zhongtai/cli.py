@@ -114,6 +114,8 @@ def config(
         "databases": s.masked_databases(),
         "serve": vars(s.serve),
         "legacy": vars(s.legacy),
+        "proxy": vars(s.proxy),
+        "migrate": vars(s.migrate),
         "operator_key": str(s.operator_key),
     }
     if as_json:

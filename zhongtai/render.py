@@ -13,7 +13,7 @@ def settings_table(data: dict) -> Table:
     table.add_row("workspace", data["workspace"])
     for name, url in data["databases"].items():
         table.add_row(f"databases.{name}", url)
-    for section in ("serve", "legacy"):
+    for section in ("serve", "legacy", "proxy", "migrate"):
         for key, value in data[section].items():
             table.add_row(f"{section}.{key}", str(value))
     table.add_row("security.operator_key", data["operator_key"] or "(not set)")

@@ -30,6 +30,8 @@ def test_init_writes_a_config_that_the_next_command_reads(tmp_path: Path):
     data = json.loads(shown.stdout)
     assert data["config_file"] == str(tmp_path / "zhongtai.toml")
     assert data["databases"]["legacy"] == f"sqlite:///{tmp_path / '.zhongtai' / 'legacy.db'}"
+    assert data["proxy"]["shadow_concurrency"] == 64
+    assert data["migrate"]["agreed_retention_days"] == 14
 
 
 def test_init_refuses_to_overwrite_without_force(tmp_path: Path):
@@ -48,6 +50,8 @@ def test_workspace_option_and_masked_passwords(tmp_path: Path):
     assert "hunter2" not in result.stdout and "***" in data["databases"]["order"]
     table = zhongtai("config", cwd=tmp_path, env=env)
     assert table.returncode == 0 and "hunter2" not in table.stdout
+    assert "proxy.shadow_retention_hours" in table.stdout
+    assert "migrate.agreed_retention_days" in table.stdout
 
 
 def test_bad_config_is_one_clear_line_and_exit_code(tmp_path: Path):
