@@ -38,12 +38,13 @@ import time
 from collections.abc import Callable, Iterable
 from collections.abc import Mapping as MappingABC
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from zhongtai.migrate.checkpoints import now
 from zhongtai.migrate.mapping import normalise
 
 metadata = sa.MetaData()
@@ -93,7 +94,7 @@ def ensure_state(engine: Engine) -> None:
             kind = sa.DateTime().compile(dialect=conn.dialect)
             name = conn.dialect.identifier_preparer.quote(agreed_table.name)
             conn.execute(sa.text(f"ALTER TABLE {name} ADD recorded_at {kind}"))
-            conn.execute(sa.update(agreed_table).values(recorded_at=_now()))
+            conn.execute(sa.update(agreed_table).values(recorded_at=now()))
             for index in agreed_table.indexes:  # the one on recorded_at (index=True)
                 index.create(conn)
     except sa.exc.DBAPIError:
@@ -105,10 +106,6 @@ def _has_recorded_at(engine: Engine) -> bool:
     with engine.connect() as conn:
         columns = sa.inspect(conn).get_columns(agreed_table.name)
     return any(c["name"] == "recorded_at" for c in columns)
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def image(row: MappingABC[str, Any]) -> dict[str, Any]:
@@ -136,7 +133,7 @@ def record(conn: Connection, mapping: str, states: MappingABC[int, Agreed]) -> N
         return
     t = agreed_table.c
     ordered = sorted(states)
-    recorded_at = _now()
+    recorded_at = now()
     for i in range(0, len(ordered), IN_BATCH):
         conn.execute(
             sa.delete(agreed_table).where(
@@ -160,7 +157,7 @@ def record(conn: Connection, mapping: str, states: MappingABC[int, Agreed]) -> N
 
 def prune(conn: Connection, older_than: timedelta) -> int:
     """Delete the agreed states last recorded more than ``older_than`` ago; how many."""
-    cutoff = _now() - older_than
+    cutoff = now() - older_than
     return conn.execute(sa.delete(agreed_table).where(agreed_table.c.recorded_at < cutoff)).rowcount
 
 

@@ -83,7 +83,8 @@ class Partition:
     done: bool = False
 
 
-def _now() -> datetime:
+def now() -> datetime:
+    """The time the state tables record: naive UTC."""
     return datetime.now(UTC).replace(tzinfo=None)
 
 
@@ -113,7 +114,7 @@ def plan(
             total_rows=total,
             chunk_size=chunk_size,
             partitions=len(ranges),
-            planned_at=_now(),
+            planned_at=now(),
         )
     )
     parts = [Partition(mapping, i, lo, hi, lo) for i, (lo, hi) in enumerate(ranges)]
@@ -131,7 +132,7 @@ def plan(
                 "quarantined": 0,
                 "chunks_done": 0,
                 "done": False,
-                "updated_at": _now(),
+                "updated_at": now(),
             }
             for p in parts
         ],
@@ -159,7 +160,7 @@ def claim(conn: Connection, mapping: str, part: int, owner: str) -> None:
     conn.execute(
         sa.update(partition)
         .where(c.mapping == mapping, c.part == part)
-        .values(owner=owner, updated_at=_now())
+        .values(owner=owner, updated_at=now())
     )
 
 
@@ -184,7 +185,7 @@ def commit_chunk(
         )
     )
     if bad:
-        now = _now()
+        at = now()
         conn.execute(
             sa.insert(quarantine),
             [
@@ -193,7 +194,7 @@ def commit_chunk(
                     "source_key": key,
                     "reason": reason[:64],
                     "detail": detail[:2000],
-                    "recorded_at": now,
+                    "recorded_at": at,
                 }
                 for key, reason, detail in bad
             ],
@@ -219,7 +220,7 @@ def commit_chunk(
             rows_written=new.rows_written,
             quarantined=new.quarantined,
             chunks_done=new.chunks_done,
-            updated_at=_now(),
+            updated_at=now(),
         )
     )
     if result.rowcount != 1:
@@ -232,7 +233,7 @@ def finish_partition(conn: Connection, p: Partition, owner: str) -> None:
     result = conn.execute(
         sa.update(partition)
         .where(c.mapping == p.mapping, c.part == p.part, c.owner == owner)
-        .values(done=True, updated_at=_now())
+        .values(done=True, updated_at=now())
     )
     if result.rowcount != 1:
         raise Fenced(f"partition {p.part} of {p.mapping} was taken over by another run")
@@ -240,7 +241,7 @@ def finish_partition(conn: Connection, p: Partition, owner: str) -> None:
 
 def finish_run(conn: Connection, mapping: str) -> None:
     conn.execute(
-        sa.update(backfill_run).where(backfill_run.c.mapping == mapping).values(finished_at=_now())
+        sa.update(backfill_run).where(backfill_run.c.mapping == mapping).values(finished_at=now())
     )
 
 

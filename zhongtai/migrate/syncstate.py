@@ -21,13 +21,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from zhongtai.migrate import agreed, checkpoints
+from zhongtai.migrate.checkpoints import now
 
 metadata = sa.MetaData()
 
@@ -67,10 +68,6 @@ class Cursor:
     changes_applied: int = 0
     changes_skipped: int = 0
     updated_at: datetime | None = None
-
-
-def now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def ensure_state(engine: Engine) -> None:
