@@ -217,10 +217,11 @@ def _settle(
     conn.execute(sa.update(table).where(table.c.id == legacy_id).values(**values))
     changelog.enqueue(conn, table.name, legacy_id, origin.MERGE)
     taken = ", ".join(sorted(merged.changes)) or "nothing"
-    both = "".join(
-        [f"; both changed {', '.join(merged.settled)}: the later kept" if merged.settled else "",
-         f"; both changed {', '.join(merged.clashes)}: legacy's kept" if merged.clashes else ""]
-    )  # fmt: skip
+    both = ""
+    if merged.settled:
+        both += f"; both changed {', '.join(merged.settled)}: the later kept"
+    if merged.clashes:
+        both += f"; both changed {', '.join(merged.clashes)}: legacy's kept"
     return WriteBack(
         "merged",
         legacy_id,
