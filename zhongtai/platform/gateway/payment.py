@@ -96,9 +96,11 @@ async def handle_notify(calls: CenterCalls, body: bytes) -> None:
     move = {"to": "PAID", "source": "MP", "reason": "WX notify", "paid_at": notify["paid_at"]}
     try:
         check_move(order_no, status_of(order), OrderStatus.NEW)
-        await asyncio.gather(
-            _notify(calls, trade_no, order_no, notify), write(calls, order_no, "/status", move)
-        )
+        # The payment first, then the order: an order found moved by a racing copy then has
+        # its payment recorded already, and a failure between the two leaves a recorded
+        # payment whose order a re-sent notify moves (_settle), never a paid order without one.
+        await _notify(calls, trade_no, order_no, notify)
+        await write(calls, order_no, "/status", move)
     except LegacyError:
         # A copy of this notify racing us got there first (it may already have moved the
         # order we read, or our own calls lost to it). The legacy, serialised on the
